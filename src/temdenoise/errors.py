@@ -1,0 +1,9 @@
+"""Exceptions that carry one clear line for the user."""
+
+
+class TemdenoiseError(Exception):
+    """Base class: the message is one line naming the problem and, where there is one, the file."""
+
+
+class ModelFileError(TemdenoiseError):
+    """A model file is missing, corrupt, truncated, foreign or inconsistent."""

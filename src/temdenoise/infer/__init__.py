@@ -1,0 +1,15 @@
+"""Inference: exact tiled denoising of frames in memory (streaming of movies builds on it)."""
+
+from temdenoise.infer.apply import denoise
+from temdenoise.infer.device import describe_device, resolve_device
+from temdenoise.infer.tiling import TilePlan, auto_tile, frame_windows, plan_tiles
+
+__all__ = [
+    "TilePlan",
+    "auto_tile",
+    "denoise",
+    "describe_device",
+    "frame_windows",
+    "plan_tiles",
+    "resolve_device",
+]

@@ -1,0 +1,180 @@
+"""Denoise frames held in memory with a network, tile by tile (exact)."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike
+
+from temdenoise.infer.device import resolve_device
+from temdenoise.infer.tiling import Tile, TilePlan, auto_tile, frame_windows, plan_tiles
+from temdenoise.models.base import Denoiser
+from temdenoise.models.checkpoint import LoadedModel
+
+Precision = Literal["fp32", "bf16"]
+CPU_MEMORY_BUDGET = 1 << 30
+"""Activation memory per network call on the CPU when no budget is given (bytes)."""
+
+
+def denoise(
+    frames: ArrayLike,
+    model: Denoiser | LoadedModel,
+    *,
+    tile: int | tuple[int, int] | None = None,
+    halo: int | None = None,
+    batch_size: int = 4,
+    device: str | torch.device | None = None,
+    precision: Precision = "fp32",
+    memory_budget: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Denoise one frame or a stack of frames.
+
+    Frames are cut into tiles with a halo of at least the network's receptive radius,
+    at offsets aligned to its downsampling factor, and the tile cores are placed
+    into the output (no averaging of overlaps): the result equals one pass over the
+    whole frame to float32 round-off, whatever the tile size. Tiles of several frames
+    are batched together. A network taking ``k`` frames is fed the ``k`` frames
+    centred on each frame, reflected at the ends of the stack.
+
+    Parameters
+    ----------
+    frames : array_like of shape (rows, columns) or (frames, rows, columns)
+        Counts per pixel (any real dtype; computed in float32). Must be finite.
+    model : Denoiser or LoadedModel
+        The network. It is moved to ``device`` and run in eval mode (its previous
+        train/eval mode is restored afterwards).
+    tile : int or (int, int), optional
+        Core size of a tile in pixels (rounded up to the downsampling factor). None
+        picks the largest size whose batch fits ``memory_budget``: the whole frame
+        when it fits.
+    halo : int, optional
+        Context on each side of a tile; default and minimum: the receptive radius.
+    batch_size : int
+        Tiles per network call.
+    device : str or torch.device, optional
+        Default: the first CUDA GPU if there is one, else the CPU.
+    precision : {"fp32", "bf16"}
+        "bf16" runs under bfloat16 autocast (CUDA only).
+    memory_budget : int, optional
+        Bytes of activations one call may use when ``tile`` is None. Default: half
+        of the free GPU memory, or 1 GiB on the CPU.
+    progress : callable(done, total), optional
+        Called after each batch with the number of tiles done and the total.
+
+    Returns
+    -------
+    ndarray of float32, same shape as ``frames``
+        Denoised counts per pixel.
+
+    """
+    network = model.network if isinstance(model, LoadedModel) else model
+    stack = _as_stack(frames)
+    n_frames, rows, cols = stack.shape
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    radius = network.receptive_radius
+    if halo is None:
+        halo = radius
+    elif halo < radius:
+        raise ValueError(
+            f"halo of {halo} px is smaller than the network's receptive radius of {radius} px: "
+            "tiles would not match the whole-frame result"
+        )
+    dev = resolve_device(device)
+    autocast = _autocast(dev, precision)
+    if tile is None:
+        tile = auto_tile(
+            (rows, cols),
+            halo=halo,
+            multiple=network.downsampling,
+            bytes_per_pixel=network.activation_bytes_per_pixel,
+            batch_size=batch_size,
+            budget_bytes=memory_budget or _default_budget(dev),
+        )
+    plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
+    windows = frame_windows(n_frames, network.in_frames)
+    out = np.empty((n_frames, rows, cols), dtype=np.float32)
+    total = n_frames * len(plan)
+    was_training = network.training
+    network.eval().to(dev)
+    try:
+        done = 0
+        for batch, inputs in _batches(stack, plan, windows, batch_size):
+            x = torch.from_numpy(inputs).to(dev)
+            with torch.inference_mode(), autocast:
+                y = network(x)
+            result = y[:, 0].float().cpu().numpy()
+            for (i, t), tile_out in zip(batch, result, strict=True):
+                out[(i, *t.target)] = tile_out[t.crop]
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+    finally:
+        network.train(was_training)
+    return out[0] if np.ndim(frames) == 2 else out
+
+
+def _as_stack(frames: ArrayLike) -> np.ndarray:
+    arr = np.asarray(frames)
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"frames must have shape (rows, columns) or (frames, rows, columns), got {arr.shape}"
+        )
+    if arr.size == 0:
+        raise ValueError(f"frames are empty: shape {arr.shape}")
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"frames must be real numbers (counts), got dtype {arr.dtype}")
+    return arr if arr.ndim == 3 else arr[None]
+
+
+def _batches(
+    stack: np.ndarray, plan: TilePlan, windows: np.ndarray, batch_size: int
+) -> Iterator[tuple[list[tuple[int, Tile]], np.ndarray]]:
+    """Yield (jobs, network input of shape (B, k, rows, columns)) frame by frame.
+
+    Only the padded frames the current batch needs are kept in memory.
+    """
+    jobs = ((i, t) for i in range(stack.shape[0]) for t in plan)
+    padded: dict[int, np.ndarray] = {}
+    while batch := list(itertools.islice(jobs, batch_size)):
+        needed = {int(j) for i, _ in batch for j in windows[i]}
+        for j in set(padded) - needed:
+            del padded[j]
+        for j in sorted(needed - set(padded)):
+            padded[j] = _pad_frame(stack, j, plan)
+        inputs = np.stack(
+            [np.stack([padded[int(j)][t.source] for j in windows[i]]) for i, t in batch]
+        )
+        yield batch, inputs
+
+
+def _pad_frame(stack: np.ndarray, index: int, plan: TilePlan) -> np.ndarray:
+    frame = np.asarray(stack[index], dtype=np.float32)
+    if not np.isfinite(frame).all():
+        raise ValueError(f"frame {index} contains NaN or infinite values")
+    return np.pad(frame, plan.pad_width, mode="reflect")
+
+
+def _autocast(
+    device: torch.device, precision: Precision
+) -> contextlib.AbstractContextManager[None]:
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if precision == "bf16":
+        if device.type != "cuda":
+            raise ValueError(f"bf16 autocast needs a CUDA device, got {device}")
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+
+
+def _default_budget(device: torch.device) -> int:
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free // 2)
+    return CPU_MEMORY_BUDGET

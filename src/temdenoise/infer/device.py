@@ -1,0 +1,24 @@
+"""Choice of compute device."""
+
+from __future__ import annotations
+
+import torch
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """Return ``device``, or the first CUDA GPU when there is one and the CPU otherwise."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return resolved
+
+
+def describe_device(device: torch.device) -> str:
+    """One line naming the device: the GPU model and memory, or the CPU thread count."""
+    if device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        props = torch.cuda.get_device_properties(index)
+        return f"cuda:{index} ({props.name}, {props.total_memory / 2**30:.0f} GiB)"
+    return f"cpu ({torch.get_num_threads()} threads)"

@@ -1,0 +1,217 @@
+"""Exact tiling of frames for a network with a finite receptive field (pure).
+
+A frame of ``rows x columns`` is first extended to multiples of the network's
+downsampling factor, then padded by ``halo`` on every side by mirror reflection.
+The extended frame is cut into equal cores of ``tile`` pixels whose offsets are
+multiples of the downsampling factor (the last core along each axis is moved back
+to end at the edge, overlapping its neighbour); each core is read with ``halo``
+pixels of context on every side. After the network, the halo is cropped and the core
+placed into the output. When ``halo`` is at least the receptive radius, every output
+pixel sees exactly the context it would see in one pass over the whole padded frame,
+so tiled and whole-frame outputs agree to float32 round-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: where to read it in the padded frame and where its core goes.
+
+    ``source`` slices the padded frame (rows, columns) for the network input;
+    ``crop`` slices the network output; ``target`` slices the output frame.
+    """
+
+    source: tuple[slice, slice]
+    crop: tuple[slice, slice]
+    target: tuple[slice, slice]
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    """How to cut frames of one shape into tiles.
+
+    Attributes
+    ----------
+    shape : (int, int)
+        Frame size (rows, columns).
+    tile : (int, int)
+        Core size (rows, columns) in pixels: multiples of ``multiple``.
+    halo : int
+        Context read on each side of a core, a multiple of ``multiple``.
+    multiple : int
+        The network's downsampling factor.
+
+    """
+
+    shape: tuple[int, int]
+    tile: tuple[int, int]
+    halo: int
+    multiple: int
+
+    @property
+    def extended(self) -> tuple[int, int]:
+        """Frame size rounded up to multiples of ``multiple``."""
+        return (_round_up(self.shape[0], self.multiple), _round_up(self.shape[1], self.multiple))
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """Size of every network input: ``tile + 2 * halo``."""
+        return (self.tile[0] + 2 * self.halo, self.tile[1] + 2 * self.halo)
+
+    @property
+    def pad_width(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """``np.pad`` widths that turn a frame into the padded frame tiles are read from."""
+        (er, ec), h = self.extended, self.halo
+        return ((h, h + er - self.shape[0]), (h, h + ec - self.shape[1]))
+
+    def __len__(self) -> int:
+        return len(self._starts(0)) * len(self._starts(1))
+
+    def __iter__(self) -> Iterator[Tile]:
+        (tr, tc), h = self.tile, self.halo
+        for r0 in self._starts(0):
+            r1 = min(r0 + tr, self.shape[0])
+            for c0 in self._starts(1):
+                c1 = min(c0 + tc, self.shape[1])
+                yield Tile(
+                    source=(slice(r0, r0 + tr + 2 * h), slice(c0, c0 + tc + 2 * h)),
+                    crop=(slice(h, h + r1 - r0), slice(h, h + c1 - c0)),
+                    target=(slice(r0, r1), slice(c0, c1)),
+                )
+
+    def _starts(self, axis: int) -> list[int]:
+        n, t = self.extended[axis], self.tile[axis]
+        return [*range(0, n - t, t), n - t]
+
+
+def plan_tiles(
+    shape: tuple[int, int], *, tile: int | tuple[int, int] | None, halo: int, multiple: int = 1
+) -> TilePlan:
+    """Plan exact tiles for frames of ``shape``.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Frame size (rows, columns), each >= 1.
+    tile : int or (int, int) or None
+        Core size; rounded up to a multiple of ``multiple`` and clipped to the
+        extended frame. None gives one tile covering the whole frame.
+    halo : int
+        Context on each side (>= 0), rounded up to a multiple of ``multiple``. It must
+        be at least the network's receptive radius for the tiling to be exact; the
+        caller checks that.
+    multiple : int
+        The network's downsampling factor (>= 1).
+
+    Returns
+    -------
+    TilePlan
+
+    """
+    rows, cols = (int(s) for s in shape)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"frame shape must be at least 1 x 1, got {shape}")
+    if multiple < 1:
+        raise ValueError(f"multiple must be >= 1, got {multiple}")
+    if halo < 0:
+        raise ValueError(f"halo must be >= 0, got {halo}")
+    extended = (_round_up(rows, multiple), _round_up(cols, multiple))
+    if tile is None:
+        core = extended
+    else:
+        wanted = (tile, tile) if isinstance(tile, int) else tile
+        if min(wanted) < 1:
+            raise ValueError(f"tile must be >= 1 pixel, got {tile}")
+        core = (
+            min(_round_up(int(wanted[0]), multiple), extended[0]),
+            min(_round_up(int(wanted[1]), multiple), extended[1]),
+        )
+    return TilePlan(
+        shape=(rows, cols), tile=core, halo=_round_up(halo, multiple), multiple=multiple
+    )
+
+
+def auto_tile(
+    shape: tuple[int, int],
+    *,
+    halo: int,
+    multiple: int,
+    bytes_per_pixel: int,
+    batch_size: int,
+    budget_bytes: int,
+) -> tuple[int, int]:
+    """Largest square core (or the whole frame) whose batch fits a memory budget.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Frame size (rows, columns).
+    halo, multiple : int
+        As in :func:`plan_tiles`.
+    bytes_per_pixel : int
+        Peak activation memory of the network per input pixel.
+    batch_size : int
+        Tiles per network call.
+    budget_bytes : int
+        Memory the activations of one call may use.
+
+    Returns
+    -------
+    (int, int)
+        Core size (rows, columns): the extended frame if it fits, else the largest
+        square multiple of ``multiple`` that fits (at least ``multiple``).
+
+    """
+    halo = _round_up(halo, multiple)
+    extended = (_round_up(shape[0], multiple), _round_up(shape[1], multiple))
+    per_input_pixel = bytes_per_pixel * max(batch_size, 1)
+
+    def fits(rows: int, cols: int) -> bool:
+        return (rows + 2 * halo) * (cols + 2 * halo) * per_input_pixel <= budget_bytes
+
+    if fits(*extended):
+        return extended
+    side = int(np.sqrt(budget_bytes / per_input_pixel)) - 2 * halo
+    side = max(multiple, side // multiple * multiple)
+    return (min(side, extended[0]), min(side, extended[1]))
+
+
+def frame_windows(n_frames: int, k: int) -> np.ndarray:
+    """Return the ``k`` frame indices centred on each frame, reflected at the movie's ends.
+
+    Parameters
+    ----------
+    n_frames : int
+        Number of frames (>= 1).
+    k : int
+        Window length, odd.
+
+    Returns
+    -------
+    ndarray of int, shape (n_frames, k)
+        Row ``i`` lists the frames fed to the network to denoise frame ``i``; frame
+        ``-1`` reads as frame ``1`` and frame ``n`` as frame ``n - 2`` (mirror without
+        repeating the end frame). A one-frame movie repeats its frame.
+
+    """
+    if n_frames < 1:
+        raise ValueError(f"n_frames must be >= 1, got {n_frames}")
+    if k < 1 or k % 2 == 0:
+        raise ValueError(f"window length must be a positive odd number, got {k}")
+    idx = np.arange(n_frames)[:, None] + np.arange(k)[None, :] - k // 2
+    if n_frames == 1:
+        return np.zeros_like(idx)
+    period = 2 * (n_frames - 1)
+    idx = np.mod(idx, period)
+    windows: np.ndarray = np.where(idx >= n_frames, period - idx, idx)
+    return windows
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-int(value) // multiple) * multiple

@@ -1,0 +1,71 @@
+"""Bias-free building blocks.
+
+Every layer here maps zero to zero and, in eval mode, is positively homogeneous:
+``layer(a * x) = a * layer(x)`` for ``a > 0``. A network built only from them
+(3x3 convolutions without bias, ReLU, average pooling, transposed convolutions
+without bias, concatenation) inherits that property.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class BiasFreeBatchNorm2d(nn.Module):
+    """Batch norm without mean subtraction and without an additive term.
+
+    Training mode divides each channel by its batch standard deviation (over
+    batch, rows and columns) and multiplies by a learned gain ``weight``; the
+    running standard deviation is tracked with ``momentum``. Eval mode divides by
+    the running standard deviation, so the layer is linear.
+
+    Parameters
+    ----------
+    channels : int
+        Number of channels.
+    eps : float
+        Added to the variance before the square root.
+    momentum : float
+        Weight of the current batch in the running standard deviation.
+
+    """
+
+    def __init__(self, channels: int, *, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.channels = channels
+        self.eps = eps
+        self.momentum = momentum
+        self.weight = nn.Parameter(torch.ones(1, channels, 1, 1))
+        self.running_sd: torch.Tensor
+        self.register_buffer("running_sd", torch.ones(1, channels, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scale ``x`` of shape (N, C, rows, columns) channel by channel."""
+        if self.training:
+            var = x.var(dim=(0, 2, 3), keepdim=True, unbiased=False)
+            sd = torch.sqrt(var + self.eps)
+            with torch.no_grad():
+                self.running_sd.mul_(1 - self.momentum).add_(self.momentum * sd.detach())
+        else:
+            sd = self.running_sd
+        return x * (self.weight / sd)
+
+    def extra_repr(self) -> str:
+        return f"{self.channels}, eps={self.eps}, momentum={self.momentum}"
+
+
+def conv3x3(in_channels: int, out_channels: int) -> nn.Conv2d:
+    """Return a 3x3 convolution with zero padding 1 and no bias."""
+    conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False)
+    nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    return conv
+
+
+def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
+    """Return conv3x3 -> bias-free batch norm -> ReLU."""
+    return nn.Sequential(
+        conv3x3(in_channels, out_channels),
+        BiasFreeBatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from temdenoise.infer.tiling import auto_tile, frame_windows, plan_tiles
+
+
+@pytest.mark.parametrize(
+    ("shape", "tile", "halo", "multiple"),
+    [((100, 70), 32, 5, 1), ((1, 1), 16, 3, 8), ((37, 129), (8, 40), 9, 8), ((64, 64), None, 4, 4)],
+)
+def test_plan_covers_every_pixel_with_aligned_equal_tiles(shape, tile, halo, multiple):
+    plan = plan_tiles(shape, tile=tile, halo=halo, multiple=multiple)
+    covered = np.zeros(shape, dtype=int)
+    padded_shape = np.pad(np.zeros(shape), plan.pad_width).shape
+    for t in plan:
+        covered[t.target] += 1
+        src = np.zeros(padded_shape)[t.source]
+        assert src.shape == plan.input_shape
+        assert t.source[0].start % multiple == 0
+        assert t.source[1].start % multiple == 0
+        assert np.zeros(plan.input_shape)[t.crop].shape == covered[t.target].shape
+    assert covered.min() >= 1
+    assert plan.halo % multiple == 0
+    assert plan.halo >= halo
+    assert all(s % multiple == 0 for s in plan.input_shape)
+
+
+def test_last_tile_moves_back_to_the_edge():
+    plan = plan_tiles((10, 10), tile=4, halo=0, multiple=1)
+    assert [t.target[0] for t in plan][::3] == [slice(0, 4), slice(4, 8), slice(6, 10)]
+    assert len(plan) == 9
+
+
+def test_tile_larger_than_the_frame_gives_one_tile():
+    plan = plan_tiles((5, 7), tile=512, halo=2, multiple=4)
+    assert len(plan) == 1
+    assert plan.tile == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"shape": (0, 5), "tile": 4, "halo": 1}, "at least 1 x 1"),
+        ({"shape": (5, 5), "tile": 0, "halo": 1}, "tile must be >= 1"),
+        ({"shape": (5, 5), "tile": 4, "halo": -1}, "halo must be >= 0"),
+        ({"shape": (5, 5), "tile": 4, "halo": 1, "multiple": 0}, "multiple must be >= 1"),
+    ],
+)
+def test_plan_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plan_tiles(**kwargs)
+
+
+def test_frame_windows_reflect_at_both_ends():
+    w = frame_windows(5, 5)
+    assert w[0].tolist() == [2, 1, 0, 1, 2]
+    assert w[1].tolist() == [1, 0, 1, 2, 3]
+    assert w[2].tolist() == [0, 1, 2, 3, 4]
+    assert w[4].tolist() == [2, 3, 4, 3, 2]
+    assert frame_windows(1, 5).tolist() == [[0, 0, 0, 0, 0]]
+    assert frame_windows(2, 5).tolist() == [[0, 1, 0, 1, 0], [1, 0, 1, 0, 1]]
+    assert frame_windows(4, 1).tolist() == [[0], [1], [2], [3]]
+
+
+@pytest.mark.parametrize(("n", "k"), [(0, 3), (3, 2), (3, 0)])
+def test_frame_windows_refuse_bad_arguments(n, k):
+    with pytest.raises(ValueError, match=r"must be"):
+        frame_windows(n, k)
+
+
+def test_auto_tile_whole_frame_when_it_fits_else_largest_aligned_square():
+    args = {"halo": 10, "multiple": 8, "bytes_per_pixel": 100, "batch_size": 2}
+    assert auto_tile((50, 60), budget_bytes=10**9, **args) == (56, 64)
+    rows, cols = auto_tile((4000, 4000), budget_bytes=200 * 300**2, **args)
+    assert rows == cols
+    assert rows % 8 == 0
+    assert (rows + 2 * 16) ** 2 * 200 <= 200 * 300**2 < (rows + 8 + 2 * 16) ** 2 * 200
+    assert auto_tile((4000, 4000), budget_bytes=1, **args) == (8, 8)

@@ -1,0 +1,162 @@
+"""Model files: round trip, and one clear refusal for every kind of bad file."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from temdenoise import __version__
+from temdenoise.errors import ModelFileError
+from temdenoise.infer import denoise
+from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models.checkpoint import (
+    HEADER_KEY,
+    load_model,
+    read_header,
+    save_model,
+    weights_digest,
+)
+from tests.conftest import randomize
+
+
+@pytest.fixture
+def unet():
+    torch.manual_seed(0)
+    return randomize(BFUNet(scales=3, width=4, in_frames=3, residual=True))
+
+
+@pytest.fixture
+def model_file(tmp_path, unet):
+    path = tmp_path / "model.safetensors"
+    save_model(
+        path,
+        unet,
+        pixel_size=0.12,
+        dose_range=(0.1, 10.0),
+        noise_model={"kind": "poisson"},
+        training={"steps": 3, "data": "sim.zarr"},
+        name="tiny",
+    )
+    return path
+
+
+def test_round_trip_keeps_outputs_and_header(model_file, unet):
+    loaded = load_model(model_file)
+    frames = np.random.default_rng(0).poisson(0.45, size=(3, 32, 32))
+    np.testing.assert_array_equal(denoise(frames, loaded), denoise(frames, unet))
+    h = loaded.header
+    assert isinstance(loaded.network, BFUNet)
+    assert not loaded.network.training
+    assert h.arch == "unet"
+    assert h.arch_params == unet.arch_params()
+    assert h.pixel_size == 0.12
+    assert h.dose_range == (0.1, 10.0)
+    assert h.noise_model == {"kind": "poisson"}
+    assert h.training == {"steps": 3, "data": "sim.zarr"}
+    assert h.package_version == __version__
+    assert read_header(model_file) == h
+
+
+def test_half_precision_weights_are_smaller_and_close(tmp_path, unet):
+    f32, f16 = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    save_model(f32, unet, pixel_size=0.1, dose_range=(1, 1))
+    save_model(f16, unet, pixel_size=0.1, dose_range=(1, 1), weights_dtype="float16")
+    assert f16.stat().st_size < 0.6 * f32.stat().st_size
+    loaded = load_model(f16)
+    assert loaded.header.weights_dtype == "float16"
+    for a, b in zip(loaded.network.parameters(), unet.parameters(), strict=True):
+        assert a.dtype == torch.float32
+        torch.testing.assert_close(a, b, rtol=1e-3, atol=1e-3)
+
+
+def test_save_leaves_no_temporary_files(tmp_path, unet):
+    save_model(tmp_path / "m.safetensors", unet, pixel_size=0.1, dose_range=(1, 2))
+    assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ModelFileError, match="model file not found"):
+        load_model(tmp_path / "nope.safetensors")
+
+
+def test_truncated_file(tmp_path, model_file):
+    data = model_file.read_bytes()
+    bad = tmp_path / "truncated.safetensors"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match=r"truncated\.safetensors: not a readable model file"):
+        load_model(bad)
+
+
+def test_corrupt_weights_fail_the_checksum(tmp_path, model_file):
+    data = bytearray(model_file.read_bytes())
+    data[-10] ^= 0xFF
+    bad = tmp_path / "flipped.safetensors"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="weights do not match their checksum"):
+        load_model(bad)
+
+
+def test_random_bytes(tmp_path):
+    bad = tmp_path / "noise.safetensors"
+    bad.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(ModelFileError, match="not a readable model file"):
+        load_model(bad)
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (exec, ("open(__import__('os').environ['PWNED'], 'w').write('x')",))
+
+
+def test_a_pickle_that_would_run_code_is_refused_unread(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    monkeypatch.setenv("PWNED", str(marker))
+    bad = tmp_path / "evil.safetensors"
+    bad.write_bytes(pickle.dumps(_Exploit()))
+    with pytest.raises(ModelFileError, match="refusing to unpickle"):
+        load_model(bad)
+    bad_pt = tmp_path / "evil.pt"
+    torch.save({"x": _Exploit()}, bad_pt)
+    with pytest.raises(ModelFileError, match="is a pickle or PyTorch checkpoint"):
+        load_model(bad_pt)
+    assert not marker.exists()
+
+
+def test_foreign_safetensors_without_header(tmp_path):
+    bad = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(3)}, bad, metadata={"format": "pt"})
+    with pytest.raises(ModelFileError, match="without a temdenoise header"):
+        load_model(bad)
+
+
+def _write_with_header(path, tensors, header):
+    save_file(tensors, path, metadata={HEADER_KEY: json.dumps(header)})
+
+
+def test_invalid_header(tmp_path, model_file):
+    header = json.loads(read_header(model_file).model_dump_json())
+    header["pixel_size"] = -1.0
+    bad = tmp_path / "negative.safetensors"
+    _write_with_header(bad, {"w": torch.zeros(1)}, header)
+    with pytest.raises(ModelFileError, match="invalid temdenoise header") as info:
+        load_model(bad)
+    assert "\n" not in str(info.value)
+
+
+def test_weights_that_do_not_fit_the_architecture(tmp_path):
+    net = BFDnCNN(depth=3, width=4)
+    tensors = {k: v.contiguous() for k, v in net.state_dict().items()}
+    header = {
+        "arch": "dncnn",
+        "arch_params": {"depth": 3, "width": 8},
+        "pixel_size": 0.1,
+        "dose_range": [0.1, 1.0],
+        "weights_sha256": weights_digest(tensors),
+    }
+    bad = tmp_path / "mismatch.safetensors"
+    _write_with_header(bad, tensors, header)
+    with pytest.raises(ModelFileError, match="weights do not fit dncnn"):
+        load_model(bad)

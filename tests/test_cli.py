@@ -1,0 +1,62 @@
+import subprocess
+import sys
+
+import pytest
+
+from temdenoise import __version__
+from temdenoise.cli import main
+
+
+def test_help_lists_the_subcommands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "info" in out
+
+
+def test_info_reports_versions_device_and_models(capsys):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"temdenoise  {__version__}" in out
+    assert "torch       2." in out
+    assert "device      cpu" in out or "device      cuda" in out
+    assert "models" in out
+
+
+def test_unknown_command_exits_non_zero(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_the_console_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "temdenoise", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == f"temdenoise {__version__}"
+
+
+def test_importing_the_package_is_light():
+    code = (
+        "import sys, temdenoise; "
+        "heavy = {'torch', 'abtem', 'ase', 'dask', 'distributed', 'matplotlib'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_lazy_names_resolve():
+    import temdenoise
+
+    assert callable(temdenoise.denoise)
+    assert callable(temdenoise.load_model)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        temdenoise.nope  # noqa: B018
