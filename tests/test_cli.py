@@ -60,3 +60,26 @@ def test_lazy_names_resolve():
     assert callable(temdenoise.load_model)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         temdenoise.nope  # noqa: B018
+
+
+def test_errors_are_one_line_with_exit_codes(capsys, monkeypatch):
+    from temdenoise import cli
+    from temdenoise.errors import InputError
+
+    def bad_input(args):
+        raise InputError("movie.dm4: not a DM4 file")
+
+    def internal(args):
+        raise RuntimeError("boom\nsecond line")
+
+    for handler, code, line in [
+        (bad_input, 2, "temdenoise: error: movie.dm4: not a DM4 file"),
+        (internal, 1, "temdenoise: internal error: RuntimeError: boom (rerun with --debug"),
+    ]:
+        monkeypatch.setattr(cli, "_info", handler)
+        assert cli.main(["info"]) == code
+        err = capsys.readouterr().err
+        assert err.startswith(line)
+        assert err.count("\n") == 1
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.main(["--debug", "info"])

@@ -7,3 +7,11 @@ class TemdenoiseError(Exception):
 
 class ModelFileError(TemdenoiseError):
     """A model file is missing, corrupt, truncated, foreign or inconsistent."""
+
+
+class ConfigError(TemdenoiseError):
+    """A configuration is invalid."""
+
+
+class InputError(TemdenoiseError):
+    """An input file or array cannot be used (missing, unsupported, corrupt, wrong shape...)."""
