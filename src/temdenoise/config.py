@@ -31,6 +31,7 @@ class StageConfig(BaseModel):
         ------
         ConfigError
             With one line naming the file and the first problem.
+
         """
         target = Path(path)
         try:
