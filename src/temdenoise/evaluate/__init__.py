@@ -1,0 +1,1 @@
+"""Evaluation: metrics with and without ground truth, line profiles, figures."""
