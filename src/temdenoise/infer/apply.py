@@ -75,7 +75,55 @@ def denoise(
     """
     network = model.network if isinstance(model, LoadedModel) else model
     stack = _as_stack(frames)
-    n_frames, rows, cols = stack.shape
+    out = denoise_windows(
+        stack,
+        network,
+        frame_windows(stack.shape[0], network.in_frames),
+        tile=tile,
+        halo=halo,
+        batch_size=batch_size,
+        device=device,
+        precision=precision,
+        memory_budget=memory_budget,
+        progress=progress,
+    )
+    return out[0] if np.ndim(frames) == 2 else out
+
+
+def denoise_windows(
+    stack: np.ndarray,
+    network: Denoiser,
+    windows: np.ndarray,
+    *,
+    tile: int | tuple[int, int] | None = None,
+    halo: int | None = None,
+    batch_size: int = 4,
+    device: str | torch.device | None = None,
+    precision: Precision = "fp32",
+    memory_budget: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Denoise one output frame per row of ``windows`` (the engine behind :func:`denoise`).
+
+    Parameters
+    ----------
+    stack : ndarray of shape (frames, rows, columns)
+        Input frames in counts.
+    network : Denoiser
+    windows : ndarray of int, shape (n, network.in_frames)
+        Row ``i`` lists the indices into ``stack`` fed to the network for output frame ``i``
+        (see :func:`~temdenoise.infer.tiling.frame_windows`). Streaming passes a block of
+        a movie with its neighbouring frames and the rows for that block.
+    tile, halo, batch_size, device, precision, memory_budget, progress
+        As in :func:`denoise`.
+
+    Returns
+    -------
+    ndarray of float32, shape (n, rows, columns)
+    """
+    _, rows, cols = stack.shape
+    if windows.ndim != 2 or windows.shape[1] != network.in_frames:
+        raise ValueError(f"windows must have shape (n, {network.in_frames}), got {windows.shape}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     radius = network.receptive_radius
@@ -98,9 +146,8 @@ def denoise(
             budget_bytes=memory_budget or _default_budget(dev),
         )
     plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
-    windows = frame_windows(n_frames, network.in_frames)
-    out = np.empty((n_frames, rows, cols), dtype=np.float32)
-    total = n_frames * len(plan)
+    out = np.empty((windows.shape[0], rows, cols), dtype=np.float32)
+    total = windows.shape[0] * len(plan)
     was_training = network.training
     network.eval().to(dev)
     try:
@@ -117,7 +164,7 @@ def denoise(
                 progress(done, total)
     finally:
         network.train(was_training)
-    return out[0] if np.ndim(frames) == 2 else out
+    return out
 
 
 def _as_stack(frames: ArrayLike) -> np.ndarray:
@@ -140,7 +187,7 @@ def _batches(
 
     Only the padded frames the current batch needs are kept in memory.
     """
-    jobs = ((i, t) for i in range(stack.shape[0]) for t in plan)
+    jobs = ((i, t) for i in range(windows.shape[0]) for t in plan)
     padded: dict[int, np.ndarray] = {}
     while batch := list(itertools.islice(jobs, batch_size)):
         needed = {int(j) for i, _ in batch for j in windows[i]}

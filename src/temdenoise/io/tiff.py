@@ -1,0 +1,147 @@
+"""TIFF: single images, multi-page stacks, BigTIFF (tifffile), and folders of TIFFs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from temdenoise.errors import InputError
+from temdenoise.io.base import ArraySource
+from temdenoise.io.metadata import Metadata, jsonable, to_angstrom
+
+SUFFIXES = (".tif", ".tiff")
+
+
+class _Pages:
+    """Frames of a TIFF series read page by page on demand."""
+
+    def __init__(self, tif: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+        self._tif = tif
+        self.shape = shape
+        self.dtype = dtype
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if len(self.shape) == 2:
+            return np.asarray(self._tif.asarray(series=0))[key]
+        start, stop, _ = key.indices(self.shape[0]) if isinstance(key, slice) else (key, key + 1, 1)
+        if stop <= start:
+            return np.empty((0, *self.shape[1:]), self.dtype)
+        data = np.asarray(self._tif.asarray(series=0, key=range(start, stop)))
+        return data.reshape((stop - start, *self.shape[1:]))
+
+
+def open_tiff(path: Path) -> ArraySource:
+    """Open a TIFF file; memory-mapped when its data are contiguous and uncompressed."""
+    import tifffile
+
+    try:
+        tif = tifffile.TiffFile(path)
+    except (tifffile.TiffFileError, ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable TIFF file ({exc})") from None
+    try:
+        series = tif.series[0]
+        shape = tuple(int(s) for s in series.shape)
+        if len(shape) > 3:
+            squeezed = tuple(s for s in shape if s != 1)
+            if len(squeezed) > 3 or len(squeezed) < 2:
+                raise InputError(f"{path}: TIFF series of shape {shape} is not a 2-D or 3-D stack")
+            shape = squeezed
+        metadata = _metadata(path, tif)
+        array: Any
+        try:
+            array = tifffile.memmap(path, mode="r", series=0).reshape(shape)
+        except ValueError:  # compressed or not contiguous
+            array = _Pages(tif, shape, np.dtype(series.dtype))
+        return ArraySource(path, array, metadata, closer=tif.close)
+    except Exception:
+        tif.close()
+        raise
+
+
+def open_tiff_folder(path: Path) -> ArraySource:
+    """Open a folder of single-frame TIFFs as a movie, in natural name order."""
+    files = sorted(
+        (p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()),
+        key=_natural_key,
+    )
+    if not files:
+        raise InputError(f"{path}: folder holds no .tif/.tiff files")
+    with open_tiff(files[0]) as first:
+        if first.shape[0] != 1:
+            raise InputError(f"{files[0]}: a folder of TIFFs must hold one frame per file")
+        shape = (len(files), first.shape[1], first.shape[2])
+        metadata = first.metadata.with_(format="tiff-folder", source=str(path))
+        dtype = first.dtype
+    return ArraySource(path, _Folder(files, shape, dtype), metadata)
+
+
+class _Folder:
+    """Frames of a folder of TIFFs, one file per frame."""
+
+    def __init__(self, files: list[Path], shape: tuple[int, int, int], dtype: np.dtype[Any]):
+        self._files = files
+        self.shape = shape
+        self.dtype = dtype
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        import tifffile
+
+        frames = []
+        for file in self._files[key]:
+            try:
+                frame = np.asarray(tifffile.imread(file))
+            except (tifffile.TiffFileError, ValueError, OSError) as exc:
+                raise InputError(f"{file}: not a readable TIFF file ({exc})") from None
+            if frame.shape != self.shape[1:]:
+                raise InputError(
+                    f"{file}: frame of shape {frame.shape} differs from the first frame's "
+                    f"{self.shape[1:]}"
+                )
+            frames.append(frame)
+        return np.stack(frames) if frames else np.empty((0, *self.shape[1:]), self.dtype)
+
+
+def _metadata(path: Path, tif: Any) -> Metadata:
+    original: dict[str, Any] = {}
+    pixel_size = None
+    instrument = None
+    page = tif.pages[0]
+    description = page.description or ""
+    if description.startswith("{"):
+        try:
+            ours = json.loads(description).get("temdenoise", {})
+        except json.JSONDecodeError:
+            ours = {}
+        if "metadata" in ours:
+            stored = Metadata.from_dict(ours["metadata"])
+            return stored.with_(format="tiff", source=str(path), original={"temdenoise": ours})
+    if tif.imagej_metadata:
+        original["imagej"] = jsonable(tif.imagej_metadata)
+        unit = tif.imagej_metadata.get("unit")
+        xres = page.tags.get("XResolution")
+        if unit and xres is not None:
+            num, den = xres.value
+            if num:
+                pixel_size = to_angstrom(den / num, unit)
+    fei = getattr(tif, "fei_metadata", None)
+    if fei:
+        original["fei"] = jsonable(fei)
+        scan = fei.get("Scan", {}) or fei.get("EScan", {})
+        pixel_size = to_angstrom(scan.get("PixelWidth"), "m") or pixel_size
+        system = fei.get("System", {})
+        instrument = system.get("SystemType") or system.get("Source") or None
+    return Metadata(
+        pixel_size=pixel_size,
+        instrument=instrument,
+        format="tiff",
+        source=str(path),
+        original=original,
+    )
+
+
+def _natural_key(path: Path) -> list[Any]:
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
