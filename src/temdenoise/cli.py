@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from temdenoise import __version__
 from temdenoise.errors import TemdenoiseError
@@ -54,6 +56,34 @@ def _parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="show versions, the compute device and the shipped models")
     info.set_defaults(command=_info)
+
+    den = sub.add_parser(
+        "denoise",
+        help="denoise a movie file into a new file (resumable)",
+        description="Denoise a movie (DM3/DM4, MRC, TIFF, EMD, SER, HDF5, NPY, Zarr) into "
+        "OUTPUT (.zarr, .tif, .h5 or .mrc by extension). Rerunning the same command "
+        "continues an interrupted run.",
+    )
+    den.add_argument(
+        "input", type=Path, metavar="INPUT", help="movie file, Zarr store or TIFF folder"
+    )
+    den.add_argument("-o", "--output", type=Path, required=True, help="output path")
+    den.add_argument(
+        "--model", default=None, help="shipped model name or model file (default bf-unet)"
+    )
+    den.add_argument("--dataset", default=None, help="dataset/array/signal inside a container file")
+    den.add_argument("--pixel-size", type=float, default=None, help="angstrom per pixel of INPUT")
+    den.add_argument(
+        "--frames", type=_frame_range, default=None, metavar="A:B", help="frames A..B-1"
+    )
+    den.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: GPU if any)")
+    den.add_argument("--batch-size", type=int, default=None, help="tiles per network call")
+    den.add_argument("--tile", type=int, default=None, help="tile size in px (default: automatic)")
+    den.add_argument("--precision", choices=["fp32", "bf16"], default=None)
+    den.add_argument("--block-frames", type=int, default=None, help="frames per resumable block")
+    den.add_argument("--config", type=Path, default=None, help="JSON DenoiseConfig to start from")
+    den.add_argument("--overwrite", action="store_true", default=None, help="replace OUTPUT")
+    den.set_defaults(command=_denoise)
     return parser
 
 
@@ -62,6 +92,89 @@ def _info(args: argparse.Namespace) -> int:
 
     print("\n".join(info_lines()))
     return 0
+
+
+def _denoise(args: argparse.Namespace) -> int:
+    from temdenoise.config import DenoiseConfig
+    from temdenoise.infer.job import run_denoise
+
+    values = {
+        "input": args.input,
+        "output": args.output,
+        "model": args.model,
+        "dataset": args.dataset,
+        "pixel_size": args.pixel_size,
+        "frames": args.frames,
+        "device": args.device,
+        "batch_size": args.batch_size,
+        "tile": args.tile,
+        "precision": args.precision,
+        "block_frames": args.block_frames,
+        "overwrite": args.overwrite,
+    }
+    if args.config is not None:
+        config = DenoiseConfig.from_file(args.config, **values)
+    else:
+        config = DenoiseConfig.build(
+            source="command line", **{k: v for k, v in values.items() if v is not None}
+        )
+    bar = _FrameBar()
+    try:
+        report = run_denoise(config, progress=bar.update, on_start=bar.start)
+    finally:
+        bar.close()
+    if report.stats is None:
+        print(f"{report.output}: already complete for this input, model and parameters")
+        return 0
+    n, rows, cols = report.shape
+    stats = report.stats
+    mps = stats.frames_per_second * rows * cols / 1e6
+    print(
+        f"wrote {report.output}: {n} frames of {rows} x {cols} px "
+        f"({stats.computed_frames} computed in {stats.seconds:.1f} s, "
+        f"{stats.frames_per_second:.2f} frames/s, {mps:.2f} MP/s)"
+    )
+    return 0
+
+
+def _frame_range(text: str) -> tuple[int, int | None]:
+    try:
+        first, _, last = text.partition(":")
+        if not _:
+            raise ValueError
+        return (int(first) if first else 0, int(last) if last else None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected A:B (e.g. 0:100 or 10:), got {text!r}"
+        ) from None
+
+
+class _FrameBar:
+    """A tqdm progress bar over frames with frames/s, megapixels/s and ETA."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._pixels = 0
+        self._last = 0
+
+    def start(self, shape: tuple[int, int, int]) -> None:
+        from tqdm import tqdm
+
+        self._pixels = shape[1] * shape[2]
+        self._bar = tqdm(total=shape[0], unit="frame", dynamic_ncols=True, smoothing=0.1)
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            return
+        self._bar.update(done - self._last)
+        self._last = done
+        rate = self._bar.format_dict.get("rate")
+        if rate:
+            self._bar.set_postfix_str(f"{rate * self._pixels / 1e6:.2f} MP/s", refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from temdenoise.errors import ConfigError
 
@@ -54,3 +54,20 @@ class StageConfig(BaseModel):
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "config"
             raise ConfigError(f"{source}: invalid {where}: {first['msg']}") from None
+
+
+class DenoiseConfig(StageConfig):
+    """``temdenoise denoise``: one movie file to one output file."""
+
+    input: Path
+    output: Path
+    model: str = "bf-unet"
+    dataset: str | None = None
+    pixel_size: float | None = Field(default=None, gt=0, description="angstrom per pixel")
+    frames: tuple[int, int | None] = (0, None)
+    device: str | None = None
+    batch_size: int = Field(default=4, ge=1)
+    tile: int | None = Field(default=None, ge=1)
+    precision: Literal["fp32", "bf16"] = "fp32"
+    block_frames: int = Field(default=8, ge=1)
+    overwrite: bool = False

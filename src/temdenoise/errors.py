@@ -15,3 +15,7 @@ class ConfigError(TemdenoiseError):
 
 class InputError(TemdenoiseError):
     """An input file or array cannot be used (missing, unsupported, corrupt, wrong shape...)."""
+
+
+class OutputError(TemdenoiseError):
+    """An output cannot be written (full disk, no permission...); finished work is kept."""

@@ -39,6 +39,23 @@ class FrameSource(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class FrameSink(Protocol):
+    """Where denoised frames go, block by block, resumably."""
+
+    def done(self) -> set[int]:
+        """Return the indices of the blocks already fully written."""
+        ...
+
+    def write(self, block: int, start: int, frames: np.ndarray) -> None:
+        """Write ``frames`` at output frame ``start``, then mark ``block`` done."""
+        ...
+
+    def finish(self) -> None:
+        """Make the output complete (after every block is written)."""
+        ...
+
+
 class ArraySource:
     """A FrameSource over any lazily sliceable 2-D or 3-D array.
 
@@ -83,10 +100,8 @@ class ArraySource:
         """Return frames ``start:stop`` (clipped to the movie) as a new ndarray."""
         start, stop = max(0, start), min(self.shape[0], stop)
         try:
-            if self._is_2d:
-                block = self._array[...][None][start:stop]
-            else:
-                block = self._array[start:stop]
+            whole = self._array[...][None] if self._is_2d else self._array
+            block = whole[start:stop]
             if hasattr(block, "compute"):  # a dask array from RosettaSciIO's lazy readers
                 block = block.compute()
             return np.array(block, copy=True)

@@ -1,4 +1,7 @@
-"""HDF5 files (h5py): a named dataset, or the only 2-D/3-D one. HyperSpy files go to RosettaSciIO."""
+"""HDF5 files (h5py): a named dataset, or the only 2-D/3-D one.
+
+HyperSpy files (``file_format = HyperSpy``) are read through RosettaSciIO.
+"""
 
 from __future__ import annotations
 

@@ -62,7 +62,8 @@ class Metadata:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable dictionary."""
-        return jsonable(asdict(self))
+        result: dict[str, Any] = jsonable(asdict(self))
+        return result
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Metadata:

@@ -149,7 +149,7 @@ def _agard_fields(mrc: Any) -> dict[str, Any]:
     order = "<" if mrc.header.mode.dtype.byteorder in "<=|" else ">"
     records = np.frombuffer(mrc.extended_header.tobytes(), dtype=f"{order}f4").reshape(-1, 32)
     first = records[0, : len(_AGARD_FIELDS)]
-    fields = {name: float(v) for name, v in zip(_AGARD_FIELDS, first, strict=True)}
+    fields: dict[str, Any] = {name: float(v) for name, v in zip(_AGARD_FIELDS, first, strict=True)}
     if not 1e-13 < fields["pixel_size"] < 1e-6:
         return {}
     fields["tilt_angles"] = [float(a) for a in records[: int(mrc.header.nz), 0]]

@@ -1,5 +1,7 @@
-"""Formats read through RosettaSciIO, lazily: Gatan DM3/DM4, EMD (Velox and Berkeley),
-TIA SER/EMI and HyperSpy HSPY."""
+"""Formats read lazily through RosettaSciIO.
+
+Gatan DM3/DM4, EMD (Velox and Berkeley), TIA SER/EMI and HyperSpy HSPY.
+"""
 
 from __future__ import annotations
 

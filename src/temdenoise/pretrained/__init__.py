@@ -9,6 +9,8 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from temdenoise.errors import ModelFileError
+
 SUFFIX = ".safetensors"
 
 
@@ -19,7 +21,22 @@ def shipped_models() -> dict[str, Path]:
 
 
 def resolve_model(name_or_path: str | os.PathLike[str]) -> Path:
-    """Path of a shipped model by name, or the given path when it is not a shipped name."""
+    """Path of a shipped model by name, or the given path when it is not a shipped name.
+
+    Raises
+    ------
+    ModelFileError
+        For a bare name (no folder, no extension) that is neither shipped nor a file.
+    """
     shipped = shipped_models()
     key = os.fspath(name_or_path)
-    return shipped[key] if key in shipped else Path(key)
+    if key in shipped:
+        return shipped[key]
+    path = Path(key)
+    if not path.exists() and not path.suffix and len(path.parts) == 1:
+        names = ", ".join(shipped) or "none yet"
+        raise ModelFileError(
+            f"{key}: no model of that name is shipped with temdenoise (shipped: {names}) "
+            "and no such file"
+        )
+    return path

@@ -1,0 +1,199 @@
+"""The ``denoise`` stage: one movie file to one output, resumable (orchestrator)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from temdenoise import __version__
+from temdenoise.config import DenoiseConfig
+from temdenoise.errors import InputError
+from temdenoise.infer.device import resolve_device
+from temdenoise.infer.resample import resample_factor
+from temdenoise.infer.stream import MovieStats, denoise_movie
+from temdenoise.io import Staging, open_source
+from temdenoise.io.base import FrameSource
+from temdenoise.models.checkpoint import LoadedModel, load_model
+from temdenoise.pretrained import resolve_model
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DenoiseReport:
+    """What a denoise job did."""
+
+    output: Path
+    shape: tuple[int, int, int]
+    stats: MovieStats | None
+    data_pixel_size: float | None
+    model_pixel_size: float
+    factor: float | None
+
+    @property
+    def already_complete(self) -> bool:
+        """True when the output existed, complete, from the same job: nothing was done."""
+        return self.stats is None
+
+
+def run_denoise(
+    config: DenoiseConfig,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    on_start: Callable[[tuple[int, int, int]], None] | None = None,
+) -> DenoiseReport:
+    """Denoise ``config.input`` into ``config.output`` with ``config.model``.
+
+    Resumes an unfinished output of the same job; refuses an existing output or
+    unfinished output of another job unless ``config.overwrite``.
+
+    Parameters
+    ----------
+    config : DenoiseConfig
+    progress : callable(done, total), optional
+        Output frames written so far, and the total.
+    on_start : callable(shape), optional
+        Called once with the output shape before any work.
+    """
+    device = resolve_device(config.device)
+    model = load_model(resolve_model(config.model), device=device)
+    with open_source(config.input, dataset=config.dataset) as source:
+        first, stop = _frame_range(config, source)
+        shape = (stop - first, source.shape[1], source.shape[2])
+        data_ps = config.pixel_size or source.metadata.pixel_size
+        model_ps = model.header.pixel_size
+        factor = resample_factor(data_ps, model_ps)
+        _say_sampling(config.input, data_ps, model_ps, factor)
+        params = _parameters(config, device, first, stop, data_ps, factor)
+        staging = Staging(
+            config.output,
+            shape=shape,
+            key=_job_key(config.input, model, params),
+            attrs={
+                "metadata": source.metadata.with_(pixel_size=data_ps).to_dict(),
+                "provenance": _provenance(config, model, params),
+            },
+            overwrite=config.overwrite,
+        )
+        report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor)
+        if staging.already_complete:
+            logger.info(
+                "%s is already complete for this input, model and parameters", config.output
+            )
+            return report
+        if on_start is not None:
+            on_start(shape)
+        stats = denoise_movie(
+            source,
+            staging,
+            model.network,
+            frames=(first, stop),
+            factor=factor,
+            tile=config.tile,
+            batch_size=config.batch_size,
+            device=device,
+            precision=config.precision,
+            block_frames=config.block_frames,
+            progress=progress,
+        )
+    staging.finish()
+    return DenoiseReport(config.output, shape, stats, data_ps, model_ps, factor)
+
+
+def _frame_range(config: DenoiseConfig, source: FrameSource) -> tuple[int, int]:
+    n = source.shape[0]
+    first, stop = config.frames
+    stop = n if stop is None else stop
+    if not 0 <= first < stop <= n:
+        raise InputError(
+            f"{config.input}: frames {first}:{stop} are outside the movie's {n} frames"
+        )
+    return first, stop
+
+
+def _say_sampling(path: Path, data_ps: float | None, model_ps: float, factor: float | None) -> None:
+    if data_ps is None:
+        logger.warning(
+            "%s: pixel size unknown; assuming the model's %.4g A/px (give --pixel-size)",
+            path,
+            model_ps,
+        )
+    elif factor is not None:
+        logger.warning(
+            "%s: pixel size %.4g A/px differs from the model's %.4g A/px: frames are resampled "
+            "to the model's sampling (zoom %.3g) and back",
+            path,
+            data_ps,
+            model_ps,
+            factor,
+        )
+
+
+def _parameters(
+    config: DenoiseConfig,
+    device: torch.device,
+    first: int,
+    stop: int,
+    data_ps: float | None,
+    factor: float | None,
+) -> dict[str, Any]:
+    """Everything besides input and model that changes the output's bytes."""
+    return {
+        "dataset": config.dataset,
+        "frames": [first, stop],
+        "pixel_size": data_ps,
+        "resample_factor": factor,
+        "tile": config.tile,
+        "batch_size": config.batch_size,
+        "precision": config.precision,
+        "device": device.type,
+        "block_frames": config.block_frames,
+        "package_version": __version__,
+        "torch_version": torch.__version__,
+    }
+
+
+def _job_key(input_path: Path, model: LoadedModel, params: dict[str, Any]) -> str:
+    stat = input_path.stat()
+    identity = {
+        "input": {
+            "path": str(input_path.resolve()),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+        },
+        "model": model.header.weights_sha256,
+        "parameters": params,
+    }
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _provenance(
+    config: DenoiseConfig, model: LoadedModel, params: dict[str, Any]
+) -> dict[str, Any]:
+    h = model.header
+    return {
+        "software": "temdenoise",
+        "package_version": __version__,
+        "command": "denoise",
+        "input": str(config.input.resolve()),
+        "model": {
+            "requested": config.model,
+            "path": str(model.path),
+            "name": h.name,
+            "arch": h.arch,
+            "arch_params": h.arch_params,
+            "pixel_size": h.pixel_size,
+            "dose_range": list(h.dose_range),
+            "weights_sha256": h.weights_sha256,
+        },
+        "parameters": params,
+        "created": dt.datetime.now(dt.UTC).isoformat(),
+    }

@@ -1,0 +1,258 @@
+"""Denoise a movie of any length from a FrameSource into a FrameSink, pipelined and resumable.
+
+Output frames are grouped into fixed blocks of ``block_frames``. A reader thread reads
+the next blocks (with the neighbouring frames a multi-frame network needs), the calling
+thread denoises, a writer thread writes; queues of two blocks bound the memory whatever
+the movie's length. Blocks the sink already holds are skipped, and every block is
+always computed from the same frames in the same batches, so a resumed run gives the
+same bytes as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from temdenoise.errors import InputError
+from temdenoise.infer.apply import Precision, denoise_windows
+from temdenoise.infer.resample import model_grid_shape, zoom_frames
+from temdenoise.infer.tiling import frame_windows
+from temdenoise.io.base import FrameSink, FrameSource
+from temdenoise.models.base import Denoiser
+
+QUEUE_BLOCKS = 2
+
+
+@dataclass(frozen=True)
+class Block:
+    """Output frames ``start:stop`` (indices into the output), written together."""
+
+    index: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
+class MovieStats:
+    """What a :func:`denoise_movie` call did."""
+
+    frames: int
+    computed_frames: int
+    seconds: float
+
+    @property
+    def frames_per_second(self) -> float:
+        """Frames computed per second of wall time."""
+        return self.computed_frames / self.seconds if self.seconds > 0 else 0.0
+
+
+def plan_blocks(n_frames: int, block_frames: int) -> list[Block]:
+    """Cut ``n_frames`` output frames into consecutive blocks of ``block_frames``."""
+    if block_frames < 1:
+        raise ValueError(f"block_frames must be >= 1, got {block_frames}")
+    return [
+        Block(i, start, min(start + block_frames, n_frames))
+        for i, start in enumerate(range(0, n_frames, block_frames))
+    ]
+
+
+def read_block(
+    source: FrameSource, block: Block, *, first: int, in_frames: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frames a block needs and, per output frame, the indices into them.
+
+    Parameters
+    ----------
+    source : FrameSource
+    block : Block
+    first : int
+        Movie index of output frame 0 (the start of ``--frames``).
+    in_frames : int
+        Frames the network takes; neighbours come from the whole movie, mirrored only
+        at its ends.
+
+    Returns
+    -------
+    stack : ndarray of shape (m, rows, columns)
+    windows : ndarray of int, shape (block.stop - block.start, in_frames)
+    """
+    windows = frame_windows(source.shape[0], in_frames)[first + block.start : first + block.stop]
+    lo, hi = int(windows.min()), int(windows.max()) + 1
+    stack = source.read(lo, hi)
+    if stack.shape[0] != hi - lo:
+        raise InputError(f"{source.path}: frames {lo}:{hi} could not be read (file too short)")
+    finite = np.isfinite(stack)
+    if not finite.all():
+        bad = lo + int(np.argwhere(~finite)[0][0])
+        raise InputError(f"{source.path}: frame {bad} contains NaN or infinite values")
+    return stack, windows - lo
+
+
+def denoise_block(
+    stack: np.ndarray,
+    windows: np.ndarray,
+    network: Denoiser,
+    *,
+    factor: float | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """Denoise one block, resampling to the model's grid and back when ``factor`` is set.
+
+    ``options`` go to :func:`~temdenoise.infer.apply.denoise_windows` (tile, halo,
+    batch_size, device, precision).
+    """
+    if factor is None:
+        return denoise_windows(stack, network, windows, **options)
+    shape = stack.shape[1:]
+    on_model_grid = zoom_frames(stack, model_grid_shape(shape, factor))
+    out = denoise_windows(on_model_grid, network, windows, **options)
+    return zoom_frames(out, shape)
+
+
+def denoise_movie(
+    source: FrameSource,
+    sink: FrameSink,
+    network: Denoiser,
+    *,
+    frames: tuple[int, int] | None = None,
+    factor: float | None = None,
+    tile: int | None = None,
+    batch_size: int = 4,
+    device: str | torch.device | None = None,
+    precision: Precision = "fp32",
+    block_frames: int = 8,
+    progress: Callable[[int, int], None] | None = None,
+) -> MovieStats:
+    """Denoise movie frames ``frames`` of ``source`` into ``sink``, resuming where it stopped.
+
+    Parameters
+    ----------
+    source : FrameSource
+        The movie (never written).
+    sink : FrameSink
+        Receives output frames ``0 .. stop - start`` block by block.
+    network : Denoiser
+    frames : (int, int), optional
+        Movie frames ``start:stop`` to denoise; default all.
+    factor : float, optional
+        Zoom from the data's grid to the model's (see
+        :func:`~temdenoise.infer.resample.resample_factor`); None for none.
+    tile, batch_size, device, precision
+        As in :func:`~temdenoise.infer.apply.denoise`.
+    block_frames : int
+        Output frames per block: the unit of resuming and of reading.
+    progress : callable(done, total), optional
+        Called with output frames done (including those already written before) and the
+        total, after each block is written.
+
+    Returns
+    -------
+    MovieStats
+    """
+    start, stop = frames if frames is not None else (0, source.shape[0])
+    blocks = plan_blocks(stop - start, block_frames)
+    done = sink.done()
+    pending = [b for b in blocks if b.index not in done]
+    total = stop - start
+    finished = total - sum(b.stop - b.start for b in pending)
+    if progress is not None:
+        progress(finished, total)
+    options = {
+        "tile": tile,
+        "batch_size": batch_size,
+        "device": device,
+        "precision": precision,
+    }
+    t0 = time.perf_counter()
+    reads: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
+    writes: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
+    stop_event = threading.Event()
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for block in pending:
+                if stop_event.is_set():
+                    return
+                item = (block, *read_block(source, block, first=start, in_frames=network.in_frames))
+                _put(reads, item, stop_event)
+        except BaseException as exc:
+            _put(reads, exc, stop_event)
+            return
+        _put(reads, None, stop_event)
+
+    def writer() -> None:
+        nonlocal finished
+        try:
+            while (item := writes.get()) is not None:
+                block, out = item
+                sink.write(block.index, block.start, out)
+                finished += block.stop - block.start
+                if progress is not None:
+                    progress(finished, total)
+        except BaseException as exc:
+            errors.append(exc)
+            stop_event.set()
+            while writes.get() is not None:  # drain so the producer never blocks
+                pass
+
+    threads = [
+        threading.Thread(target=reader, daemon=True),
+        threading.Thread(target=writer, daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for block, stack, windows in _items(reads, errors):
+            out = denoise_block(stack, windows, network, factor=factor, **options)
+            writes.put((block, out))
+    finally:
+        stop_event.set()
+        writes.put(None)
+        threads[1].join()
+        _drain(reads)
+        threads[0].join()
+    if errors:
+        raise errors[0]
+    computed = sum(b.stop - b.start for b in pending)
+    return MovieStats(frames=total, computed_frames=computed, seconds=time.perf_counter() - t0)
+
+
+def _items(
+    reads: queue.Queue[Any], errors: list[BaseException]
+) -> Iterator[tuple[Block, np.ndarray, np.ndarray]]:
+    """Blocks from the reader until it is done, it fails, or the writer has failed."""
+    while not errors:
+        try:
+            item = reads.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _put(q: queue.Queue[Any], item: Any, stop_event: threading.Event) -> None:
+    while not stop_event.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _drain(q: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            q.get_nowait()
+        except queue.Empty:
+            return

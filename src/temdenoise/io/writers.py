@@ -1,0 +1,139 @@
+"""Finished movies in TIFF, HDF5 and MRC, written from a complete Zarr staging array.
+
+Each writer streams frame by frame into ``<output>.tmp`` and renames it over the output
+only once it is complete, so an output file never exists half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from temdenoise.io.metadata import dumps
+
+FORMATS = {
+    ".zarr": "zarr",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".h5": "hdf5",
+    ".hdf5": "hdf5",
+    ".mrc": "mrc",
+}
+"""Output formats by extension."""
+
+
+def write_tiff(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
+    """BigTIFF, one page per frame, the JSON ``attrs`` in the first page's description."""
+    import tifffile
+
+    pixel_size = attrs.get("metadata", {}).get("pixel_size")
+    resolution = None
+    if pixel_size:
+        per_cm = 1e8 / float(pixel_size)
+        resolution = (per_cm, per_cm)
+    with tifffile.TiffWriter(path, bigtiff=True) as tw:
+        for i in range(frames.shape[0]):
+            tw.write(
+                np.asarray(frames[i], dtype=np.float32),
+                contiguous=True,
+                description=json.dumps({"temdenoise": attrs}) if i == 0 else None,
+                resolution=resolution if i == 0 else None,
+                resolutionunit="CENTIMETER" if resolution and i == 0 else None,
+                metadata=None,
+            )
+
+
+def write_hdf5(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
+    """Dataset ``frames`` (chunked one frame per chunk) with the JSON ``attrs`` as attributes."""
+    import h5py
+
+    with h5py.File(path, "w") as h5:
+        ds = h5.create_dataset(
+            "frames", shape=frames.shape, dtype=np.float32, chunks=(1, *frames.shape[1:])
+        )
+        for i in range(frames.shape[0]):
+            ds[i] = np.asarray(frames[i], dtype=np.float32)
+        ds.attrs["temdenoise_metadata"] = dumps(attrs.get("metadata", {}))
+        ds.attrs["temdenoise_provenance"] = dumps(attrs.get("provenance", {}))
+        ds.attrs["axes"] = ["frame", "row", "column"]
+
+
+def write_mrc(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
+    """MRC mode 2 (float32) image stack.
+
+    The pixel size goes in the header, the JSON ``attrs`` in the extended header (type
+    ``JSON``).
+    """
+    import mrcfile
+
+    extended = np.frombuffer(json.dumps({"temdenoise": attrs}).encode(), dtype="V1")
+    with mrcfile.new_mmap(path, shape=frames.shape, mrc_mode=2, overwrite=True) as mrc:
+        for i in range(frames.shape[0]):
+            mrc.data[i] = np.asarray(frames[i], dtype=np.float32)
+        mrc.header.ispg = 0  # an image stack, not a volume
+        pixel_size = attrs.get("metadata", {}).get("pixel_size")
+        if pixel_size:
+            mrc.voxel_size = (pixel_size, pixel_size, 1.0)
+        mrc.set_extended_header(extended)
+        mrc.header.exttyp = b"JSON"
+        mrc.update_header_stats()
+        version = attrs.get("provenance", {}).get("package_version", "")
+        mrc.add_label(f"temdenoise {version}: denoised"[:80])
+
+
+WRITERS: dict[str, Callable[[Path, Any, dict[str, Any]], None]] = {
+    "tiff": write_tiff,
+    "hdf5": write_hdf5,
+    "mrc": write_mrc,
+}
+
+
+def export(staged: Any, output: Path, fmt: str, attrs: dict[str, Any]) -> None:
+    """Write ``staged`` frames to ``output`` in ``fmt`` via a temporary file and a rename."""
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        WRITERS[fmt](tmp, staged, attrs)
+        os.replace(tmp, output)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def read_attrs(path: Path, fmt: str) -> dict[str, Any] | None:
+    """Return the ``temdenoise`` attributes of a finished output, or None if it has none."""
+    try:
+        if fmt == "zarr":
+            import zarr
+
+            stored = zarr.open_group(store=str(path), mode="r").attrs.get("temdenoise")
+            return dict(stored) if isinstance(stored, dict) else None
+        if fmt == "tiff":
+            import tifffile
+
+            with tifffile.TiffFile(path) as tif:
+                description = getattr(tif.pages[0], "description", "") or "{}"
+                found = json.loads(description).get("temdenoise")
+                return found if isinstance(found, dict) else None
+        if fmt == "hdf5":
+            import h5py
+
+            with h5py.File(path, "r") as h5:
+                ds = h5["frames"]
+                return {
+                    "metadata": json.loads(ds.attrs["temdenoise_metadata"]),
+                    "provenance": json.loads(ds.attrs["temdenoise_provenance"]),
+                }
+        if fmt == "mrc":
+            import mrcfile
+
+            with mrcfile.open(path, mode="r", header_only=False, permissive=True) as mrc:
+                found = json.loads(mrc.extended_header.tobytes().decode()).get("temdenoise")
+                return found if isinstance(found, dict) else None
+    except Exception:  # anything unreadable is not ours
+        return None
+    return None
