@@ -32,6 +32,12 @@ if [ ! -f "$STAMP" ]; then
   PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
   "${PIP[@]}" install torch==2.13.0
   "${PIP[@]}" install -c "$ROOT/scripts/constraints.txt" -e "$ROOT${EXTRAS:+[$EXTRAS]}"
+  if [ "$EXTRAS" = "test" ]; then
+    # Packages that ship real instrument files (MRC, DM3, EMD, HDF5) for the reader tests;
+    # installed without their dependencies and never imported. Tests skip without them.
+    "${PIP[@]}" install --no-deps -c "$ROOT/scripts/constraints.txt" etspy temul-toolkit holospy ||
+      echo "temdenoise: could not install the real-file packages; those tests will skip" >&2
+  fi
   rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi

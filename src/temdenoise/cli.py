@@ -84,6 +84,48 @@ def _parser() -> argparse.ArgumentParser:
     den.add_argument("--config", type=Path, default=None, help="JSON DenoiseConfig to start from")
     den.add_argument("--overwrite", action="store_true", default=None, help="replace OUTPUT")
     den.set_defaults(command=_denoise)
+
+    fit = sub.add_parser(
+        "fit-noise",
+        help="fit a detector noise model to real frames (writes noise.json + a figure)",
+        description="Fit a noise model (empirical count model or Poisson for counting "
+        "detectors; PSF, gain, offset and read noise for integrating cameras) to a region "
+        "of a movie of a static or slowly changing scene, and write it as JSON with a "
+        "diagnostic figure (same name, .png).",
+    )
+    fit.add_argument("input", type=Path, metavar="INPUT", help="movie file, Zarr or TIFF folder")
+    fit.add_argument("-o", "--output", type=Path, required=True, help="noise model (.json)")
+    fit.add_argument(
+        "--roi",
+        type=_region,
+        default=None,
+        metavar="R0:R1,C0:C1",
+        help="region to fit (default: the central 512 x 512 px)",
+    )
+    fit.add_argument(
+        "--vacuum-roi",
+        type=_region,
+        default=None,
+        metavar="R0:R1,C0:C1",
+        help="vacuum or flat region: gives the dose",
+    )
+    fit.add_argument("--dataset", default=None, help="dataset/array/signal inside a container")
+    fit.add_argument(
+        "--frames",
+        type=_frame_range,
+        default=None,
+        metavar="A:B",
+        help="frames A..B-1 (at most --max-frames are read)",
+    )
+    fit.add_argument("--max-frames", type=int, default=None, help="most frames read (64)")
+    fit.add_argument("--detector", choices=["auto", "counting", "integrating"], default=None)
+    fit.add_argument("--counting-model", choices=["categorical", "poisson"], default=None)
+    fit.add_argument("--offset", type=float, default=None, help="known detector offset (ADU)")
+    fit.add_argument(
+        "--no-align", dest="align", action="store_false", default=None, help="do not undo drift"
+    )
+    fit.add_argument("--config", type=Path, default=None, help="JSON FitNoiseConfig to start from")
+    fit.set_defaults(command=_fit_noise)
     return parser
 
 
@@ -135,6 +177,49 @@ def _denoise(args: argparse.Namespace) -> int:
         f"{stats.frames_per_second:.2f} frames/s, {mps:.2f} MP/s)"
     )
     return 0
+
+
+def _fit_noise(args: argparse.Namespace) -> int:
+    from temdenoise.config import FitNoiseConfig
+    from temdenoise.noise.run import run_fit_noise
+
+    values = {
+        "input": args.input,
+        "output": args.output,
+        "roi": args.roi,
+        "vacuum_roi": args.vacuum_roi,
+        "dataset": args.dataset,
+        "frames": args.frames,
+        "max_frames": args.max_frames,
+        "detector": args.detector,
+        "counting_model": args.counting_model,
+        "offset": args.offset,
+        "align": args.align,
+    }
+    if args.config is not None:
+        config = FitNoiseConfig.from_file(args.config, **values)
+    else:
+        config = FitNoiseConfig.build(
+            source="command line", **{k: v for k, v in values.items() if v is not None}
+        )
+    report = run_fit_noise(config)
+    print(f"wrote {report.output}: {report.model.describe()}")
+    if report.figure is not None:
+        print(f"wrote {report.figure}")
+    for note in report.model.info.get("fit", {}).get("notes", []):
+        print(f"note: {note}")
+    return 0
+
+
+def _region(text: str) -> tuple[int, int, int, int]:
+    try:
+        rows, columns = text.split(",")
+        (r0, r1), (c0, c1) = (tuple(int(v) for v in part.split(":")) for part in (rows, columns))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected R0:R1,C0:C1 (e.g. 0:512,256:768), got {text!r}"
+        ) from None
+    return (r0, r1, c0, c1)
 
 
 def _frame_range(text: str) -> tuple[int, int | None]:

@@ -21,7 +21,7 @@ def open_mrc(path: Path) -> ArraySource:
         mrc, problems = _open(path)
     except (ValueError, OSError, EOFError) as exc:
         text = str(exc).strip().splitlines()[0]
-        if "Expected" in text and "bytes" in text:
+        if ("Expected" in text and "bytes" in text) or "mmap length is greater" in text:
             raise InputError(
                 f"{path}: truncated: the header promises more data than the file holds ({text})"
             ) from None

@@ -1,0 +1,261 @@
+"""Streaming a movie: same result as in memory, bounded read-ahead, exact resume."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from temdenoise.config import DenoiseConfig
+from temdenoise.errors import InputError, OutputError
+from temdenoise.infer import denoise
+from temdenoise.infer.job import run_denoise
+from temdenoise.infer.stream import QUEUE_BLOCKS, denoise_movie, plan_blocks
+from temdenoise.io import Staging, open_source, output_format
+from temdenoise.io.writers import read_attrs
+from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models.checkpoint import load_model, save_model
+from tests.conftest import randomize
+
+
+@pytest.fixture(scope="module")
+def unet():
+    torch.manual_seed(0)
+    return randomize(BFUNet(scales=3, width=4))
+
+
+@pytest.fixture
+def movie(tmp_path):
+    frames = np.random.default_rng(0).poisson(0.45, size=(11, 40, 56)).astype(np.uint16)
+    np.save(tmp_path / "movie.npy", frames)
+    return tmp_path / "movie.npy", frames
+
+
+@pytest.fixture
+def model_file(tmp_path, unet):
+    path = tmp_path / "model.safetensors"
+    save_model(path, unet, pixel_size=0.5, dose_range=(0.1, 10.0))
+    return path
+
+
+class ListSink:
+    def __init__(self, shape, fail_after=None):
+        self.out = np.full(shape, np.nan, dtype=np.float32)
+        self.blocks = set()
+        self.fail_after = fail_after
+
+    def done(self):
+        return set(self.blocks)
+
+    def write(self, block, start, frames):
+        if self.fail_after is not None and len(self.blocks) >= self.fail_after:
+            raise OSError(28, "No space left on device")
+        self.out[start : start + len(frames)] = frames
+        self.blocks.add(block)
+
+    def finish(self):
+        pass
+
+
+def test_plan_blocks():
+    assert [(b.start, b.stop) for b in plan_blocks(10, 4)] == [(0, 4), (4, 8), (8, 10)]
+    with pytest.raises(ValueError, match="block_frames must be >= 1"):
+        plan_blocks(3, 0)
+
+
+@pytest.mark.parametrize("block_frames", [1, 4, 11])
+def test_stream_equals_in_memory(movie, unet, block_frames):
+    path, frames = movie
+    sink = ListSink(frames.shape)
+    with open_source(path) as src:
+        stats = denoise_movie(src, sink, unet, block_frames=block_frames, tile=24)
+    assert stats.computed_frames == 11
+    expected = denoise(frames, unet, tile=24)
+    np.testing.assert_allclose(sink.out, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_multi_frame_windows_cross_block_borders_and_reflect_only_at_movie_ends(movie):
+    path, frames = movie
+    torch.manual_seed(1)
+    net = randomize(BFDnCNN(depth=3, width=4, in_frames=5))
+    with open_source(path) as src:
+        sink = ListSink((6, 40, 56))
+        denoise_movie(src, sink, net, frames=(3, 9), block_frames=2)
+        whole = ListSink(frames.shape)
+        denoise_movie(src, whole, net, block_frames=3)
+    expected = denoise(frames, net)
+    np.testing.assert_allclose(whole.out, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(sink.out, expected[3:9], rtol=1e-5, atol=1e-6)
+
+
+def test_read_ahead_is_bounded(movie, unet):
+    path, frames = movie
+
+    class CountingSource:
+        def __init__(self, src):
+            self.src = src
+            self.path, self.shape, self.dtype, self.metadata = (
+                src.path,
+                src.shape,
+                src.dtype,
+                src.metadata,
+            )
+            self.reads = 0
+
+        def read(self, start, stop):
+            self.reads += 1
+            return self.src.read(start, stop)
+
+    ahead = []
+
+    class SlowSink(ListSink):
+        def write(self, block, start, frames):
+            ahead.append(source.reads - len(self.blocks))
+            time.sleep(0.02)
+            super().write(block, start, frames)
+
+    with open_source(path) as src:
+        source = CountingSource(src)
+        denoise_movie(source, SlowSink(frames.shape), unet, block_frames=1)
+    # read but not yet written: queued for compute, in compute, queued for writing, in writing
+    assert max(ahead) <= 2 * QUEUE_BLOCKS + 2
+
+
+def test_a_failed_write_keeps_finished_blocks_and_resume_is_exact(tmp_path, movie, unet):
+    path, frames = movie
+    with open_source(path) as src:
+        reference = ListSink(frames.shape)
+        denoise_movie(src, reference, unet, block_frames=3)
+        sink = ListSink(frames.shape, fail_after=2)
+        with pytest.raises(OSError, match="No space left"):
+            denoise_movie(src, sink, unet, block_frames=3)
+        assert sink.blocks == {0, 1}
+        sink.fail_after = None
+        seen = []
+        stats = denoise_movie(src, sink, unet, block_frames=3, progress=lambda d, t: seen.append(d))
+    assert stats.computed_frames == 5
+    assert seen[0] == 6
+    np.testing.assert_array_equal(sink.out, reference.out)
+
+
+def config(movie_path, output, model_file, **kwargs):
+    return DenoiseConfig(input=movie_path, output=output, model=str(model_file), **kwargs)
+
+
+@pytest.mark.parametrize("ext", [".zarr", ".tif", ".h5", ".mrc"])
+def test_each_output_format_round_trips_with_metadata(tmp_path, movie, model_file, ext):
+    path, frames = movie
+    out = tmp_path / f"out{ext}"
+    report = run_denoise(config(path, out, model_file, pixel_size=0.5, block_frames=4))
+    assert report.stats.computed_frames == 11
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["movie.npy", "model.safetensors", out.name]
+    )
+    with open_source(out) as src:
+        data = src.read(0, 11)
+        assert src.metadata.pixel_size == 0.5
+    attrs = read_attrs(out, output_format(out))
+    assert attrs["provenance"]["model"]["arch"] == "unet"
+    assert attrs["provenance"]["parameters"]["frames"] == [0, 11]
+    assert attrs["metadata"]["format"] == "npy"
+    expected = denoise(frames, load_model(model_file), tile=None)
+    np.testing.assert_allclose(data, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+    again = run_denoise(config(path, out, model_file, pixel_size=0.5, block_frames=4))
+    assert again.already_complete
+
+
+def test_existing_outputs_of_other_jobs_are_refused_without_overwrite(tmp_path, movie, model_file):
+    path, _ = movie
+    out = tmp_path / "out.zarr"
+    run_denoise(config(path, out, model_file))
+    with pytest.raises(InputError, match="exists and was made from another input, model or param"):
+        run_denoise(config(path, out, model_file, frames=(0, 5)))
+    report = run_denoise(config(path, out, model_file, frames=(0, 5), overwrite=True))
+    assert report.shape[0] == 5
+    foreign = tmp_path / "foreign.tif"
+    foreign.write_bytes(b"not ours")
+    with pytest.raises(InputError, match="exists and is not a temdenoise output"):
+        run_denoise(config(path, foreign, model_file))
+    assert foreign.read_bytes() == b"not ours"
+
+
+def test_resampling_to_the_model_pixel_size_is_announced(tmp_path, movie, model_file, caplog):
+    path, frames = movie
+    out = tmp_path / "out.zarr"
+    report = run_denoise(config(path, out, model_file, pixel_size=0.6))
+    assert report.factor == pytest.approx(1.2)
+    assert "resampled to the model's sampling (zoom 1.2) and back" in caplog.text
+    with open_source(out) as src:
+        assert src.shape == frames.shape
+        assert src.metadata.pixel_size == 0.6
+
+
+def test_full_disk_gives_one_line_and_keeps_finished_blocks(
+    tmp_path, movie, model_file, monkeypatch
+):
+    path, _ = movie
+    out = tmp_path / "out.h5"
+    original = Staging.write
+
+    def write(self, block, start, frames):
+        if block == 2:
+            raise OutputError(f"{self.path}: cannot write frames (No space left on device)")
+        original(self, block, start, frames)
+
+    monkeypatch.setattr(Staging, "write", write)
+    with pytest.raises(OutputError, match="No space left on device"):
+        run_denoise(config(path, out, model_file, block_frames=2))
+    assert not out.exists()
+    partial = tmp_path / "out.h5.partial" / ".temdenoise-progress"
+    assert sorted(os.listdir(partial)) == ["0", "1"]
+    monkeypatch.setattr(Staging, "write", original)
+    report = run_denoise(config(path, out, model_file, block_frames=2))
+    assert report.stats.computed_frames == 7
+
+
+KILL_SCRIPT = """
+import sys
+from temdenoise.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_killed_run_resumes_bit_for_bit(tmp_path, model_file):
+    frames = np.random.default_rng(2).poisson(0.45, size=(48, 96, 96)).astype(np.uint16)
+    np.save(tmp_path / "long.npy", frames)
+    args = [
+        "denoise",
+        str(tmp_path / "long.npy"),
+        "--model",
+        str(model_file),
+        "--block-frames",
+        "2",
+    ]
+    cmd = [sys.executable, "-c", KILL_SCRIPT]
+    subprocess.run([*cmd, *args, "-o", str(tmp_path / "ref.zarr")], check=True, capture_output=True)
+
+    out = tmp_path / "out.zarr"
+    progress = tmp_path / "out.zarr.partial" / ".temdenoise-progress"
+    proc = subprocess.Popen([*cmd, *args, "-o", str(out)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if progress.is_dir() and len(os.listdir(progress)) >= 3:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    written = len(os.listdir(progress))
+    assert 3 <= written < 24, "the run was not interrupted mid-way"
+    assert not out.exists()
+
+    result = subprocess.run(
+        [*cmd, *args, "-o", str(out)], capture_output=True, text=True, check=True
+    )
+    assert f"({48 - 2 * written} computed" in result.stdout
+    with open_source(out) as a, open_source(tmp_path / "ref.zarr") as b:
+        np.testing.assert_array_equal(a.read(0, 48), b.read(0, 48))
+    assert frames.tobytes() == np.load(tmp_path / "long.npy").tobytes()

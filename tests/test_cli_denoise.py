@@ -1,0 +1,165 @@
+"""`temdenoise denoise`: every bad input gets one line, exit code 2, and loses nothing."""
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from temdenoise.cli import main
+from temdenoise.io import open_source
+from temdenoise.models import BFDnCNN
+from temdenoise.models.checkpoint import save_model
+
+
+@pytest.fixture
+def model_file(tmp_path):
+    torch.manual_seed(0)
+    path = tmp_path / "model.safetensors"
+    save_model(path, BFDnCNN(depth=3, width=4), pixel_size=1.0, dose_range=(0.1, 10.0))
+    return path
+
+
+@pytest.fixture
+def movie(tmp_path):
+    path = tmp_path / "movie.npy"
+    np.save(path, np.random.default_rng(0).poisson(0.45, size=(6, 32, 40)).astype(np.uint16))
+    return path
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(capsys, *args):
+    code = main(["denoise", *map(str, args)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_denoise_writes_the_output_and_reports_throughput(tmp_path, movie, model_file, capsys):
+    code, out, _ = run(capsys, movie, "-o", tmp_path / "out.tif", "--model", model_file)
+    assert code == 0
+    assert "wrote" in out
+    assert "frames/s" in out
+    assert "MP/s" in out
+    with open_source(tmp_path / "out.tif") as src:
+        assert src.shape == (6, 32, 40)
+    code, out, _ = run(capsys, movie, "-o", tmp_path / "out.tif", "--model", model_file)
+    assert code == 0
+    assert "already complete" in out
+
+
+def test_frames_option_selects_a_range(tmp_path, movie, model_file, capsys):
+    code, _, _ = run(
+        capsys, movie, "-o", tmp_path / "o.zarr", "--model", model_file, "--frames", "2:5"
+    )
+    assert code == 0
+    with open_source(tmp_path / "o.zarr") as src:
+        assert src.shape == (3, 32, 40)
+
+
+def corrupt(tmp_path):
+    path = tmp_path / "corrupt.mrc"
+    path.write_bytes(np.random.default_rng(1).bytes(3000))
+    return path
+
+
+def truncated(tmp_path):
+    path = tmp_path / "truncated.npy"
+    np.save(path, np.zeros((10, 64, 64), np.float32))
+    path.write_bytes(path.read_bytes()[:5000])
+    return path
+
+
+def array_file(name, array):
+    def make(tmp_path):
+        path = tmp_path / name
+        np.save(path, array)
+        return path
+
+    return make
+
+
+def with_nan(tmp_path):
+    frames = np.ones((4, 16, 16), np.float32)
+    frames[2, 3, 4] = np.nan
+    path = tmp_path / "nan.npy"
+    np.save(path, frames)
+    return path
+
+
+def unsupported(tmp_path):
+    path = tmp_path / "movie.avi"
+    path.write_bytes(b"RIFF....AVI ")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make_input", "message"),
+    [
+        (lambda tmp_path: tmp_path / "missing.dm4", r"missing\.dm4: file not found"),
+        (unsupported, r"movie\.avi: unsupported format '\.avi'"),
+        (corrupt, r"corrupt\.mrc: not a readable MRC file"),
+        (truncated, r"truncated\.npy: truncated: the header promises more data"),
+        (array_file("line.npy", np.zeros(100)), r"line\.npy: expected a 2-D image or a 3-D stack"),
+        (array_file("empty.npy", np.zeros((0, 8, 8))), r"empty\.npy: the movie is empty"),
+        (with_nan, r"nan\.npy: frame 2 contains NaN or infinite values"),
+    ],
+)
+def test_bad_inputs(tmp_path, model_file, capsys, make_input, message):
+    source = make_input(tmp_path)
+    before = digest(source) if source.exists() else None
+    out = tmp_path / "out.zarr"
+    code, _, err = run(capsys, source, "-o", out, "--model", model_file)
+    assert code == 2
+    lines = [line for line in err.splitlines() if line.startswith("temdenoise:")]
+    assert len(lines) == 1
+    assert lines[0].startswith("temdenoise: error: ")
+    assert re.search(message, lines[0])
+    assert "Traceback" not in err
+    assert not out.exists()
+    if before is not None:
+        assert digest(source) == before
+
+
+def test_a_model_file_that_is_not_one(tmp_path, movie, capsys):
+    fake = tmp_path / "fake.safetensors"
+    fake.write_bytes(b"\x80\x04hello pickle")
+    code, _, err = run(capsys, movie, "-o", tmp_path / "o.zarr", "--model", fake)
+    assert code == 2
+    assert "refusing to unpickle" in err
+    code, _, err = run(capsys, movie, "-o", tmp_path / "o.zarr", "--model", "no-such-model")
+    assert code == 2
+    assert "no-such-model: no model of that name is shipped" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frames", "4:99"], r"frames 4:99 are outside the movie's 6 frames"),
+        (["--batch-size", "0"], r"invalid batch_size: Input should be greater than or equal to 1"),
+        (["--pixel-size", "-1"], r"invalid pixel_size: Input should be greater than 0"),
+    ],
+)
+def test_bad_options(tmp_path, movie, model_file, capsys, args, message):
+    code, _, err = run(capsys, movie, "-o", tmp_path / "o.zarr", "--model", model_file, *args)
+    assert code == 2
+    assert re.search(message, err)
+
+
+def test_unsupported_output_format_and_missing_folder(tmp_path, movie, model_file, capsys):
+    code, _, err = run(capsys, movie, "-o", tmp_path / "o.png", "--model", model_file)
+    assert code == 2
+    assert "unsupported output format '.png'" in err
+    code, _, err = run(capsys, movie, "-o", tmp_path / "no" / "o.zarr", "--model", model_file)
+    assert code == 2
+    assert "does not exist" in err
+
+
+def test_frames_syntax_error_is_a_usage_error(tmp_path, movie, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["denoise", str(movie), "-o", str(tmp_path / "o.zarr"), "--frames", "7"])
+    assert info.value.code == 2
+    assert "expected A:B" in capsys.readouterr().err
