@@ -1,0 +1,174 @@
+"""Throughput and memory of `temdenoise denoise`, file to file.
+
+(a) the ceiling: the network alone on a batch of frames already in memory;
+(b) `run_denoise` from an NPY movie on disk to a Zarr output (reading, tiling,
+    compute and writing, pipelined), and the ratio (b)/(a);
+(c) peak resident memory of the `temdenoise denoise` command on synthetic movies of
+    several GB (generated here and removed after) with a one-channel network, so that
+    reading and writing dominate: it must not grow with the movie's size.
+
+Weights are random (throughput does not depend on them). Prints tables and writes JSON.
+
+    python benchmarks/throughput.py [--size 256] [--frames 8] [--gb 1 4 16] [-o out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from temdenoise.config import DenoiseConfig
+from temdenoise.infer import describe_device, resolve_device
+from temdenoise.infer.job import run_denoise
+from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models.checkpoint import save_model
+
+NETWORKS = {
+    "dncnn-20x64": lambda: BFDnCNN(),
+    "unet-4x32": lambda: BFUNet(scales=4, width=32),
+}
+
+CHILD = """
+import resource, sys
+from temdenoise.cli import main
+code = main(sys.argv[1:])
+print("maxrss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+sys.exit(code)
+"""
+
+
+def ceiling(net, size, frames, device):
+    x = torch.from_numpy(
+        np.random.default_rng(0).poisson(0.45, (frames, 1, size, size)).astype(np.float32)
+    ).to(device)
+    net = net.eval().to(device)
+    with torch.inference_mode():
+        net(x[:1])
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        net(x)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    return x.numel() / (time.perf_counter() - start) / 1e6
+
+
+def file_to_file(net, size, frames, device, workdir):
+    movie = workdir / "movie.npy"
+    np.save(movie, np.random.default_rng(0).poisson(0.45, (frames, size, size)).astype(np.uint16))
+    model = workdir / "model.safetensors"
+    save_model(model, net, pixel_size=1.0, dose_range=(0.1, 10.0))
+    out = workdir / "out.zarr"
+    config = DenoiseConfig(
+        input=movie, output=out, model=str(model), device=device.type, overwrite=True
+    )
+    report = run_denoise(config)
+    assert report.stats is not None
+    return report.stats.frames * size * size / report.stats.seconds / 1e6
+
+
+def write_movie(path, gigabytes, side):
+    frames = max(1, int(gigabytes * 2**30 / (side * side * 2)))
+    movie = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint16, shape=(frames, side, side))
+    rng = np.random.default_rng(0)
+    block = rng.poisson(0.45, (8, side, side)).astype(np.uint16)
+    for start in range(0, frames, 8):
+        stop = min(start + 8, frames)
+        movie[start:stop] = block[: stop - start]
+    movie.flush()
+    del movie
+    return frames
+
+
+def memory(gigabytes, side, workdir):
+    movie = workdir / f"movie_{gigabytes}gb.npy"
+    frames = write_movie(movie, gigabytes, side)
+    model = workdir / "tiny.safetensors"
+    save_model(model, BFDnCNN(depth=2, width=1), pixel_size=1.0, dose_range=(0.1, 10.0))
+    out = workdir / f"out_{gigabytes}gb.zarr"
+    start = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            "denoise",
+            str(movie),
+            "-o",
+            str(out),
+            "--model",
+            str(model),
+            "--device",
+            "cpu",
+            "--block-frames",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - start
+    rss = int(result.stdout.split("maxrss_kib")[-1].split()[0]) / 2**20
+    size_gb = movie.stat().st_size / 2**30
+    movie.unlink()
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    return {
+        "input_gb": size_gb,
+        "frames": frames,
+        "frame": f"{side}x{side}",
+        "seconds": seconds,
+        "peak_rss_gib": rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=256, help="frame side for (a) and (b)")
+    parser.add_argument("--frames", type=int, default=8, help="frames for (a) and (b)")
+    parser.add_argument("--gb", type=float, nargs="*", default=[1, 4, 16], help="movies for (c)")
+    parser.add_argument("--side", type=int, default=4096, help="frame side for (c)")
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--workdir", default=None, help="where to put the temporary movies")
+    parser.add_argument("-o", "--output", default=None)
+    args = parser.parse_args()
+    device = resolve_device(args.device)
+    print(f"device: {describe_device(device)}; torch {torch.__version__}\n")
+    results = {"device": describe_device(device), "throughput": [], "memory": []}
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        workdir = Path(tmp)
+        print(f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2")
+        print(f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6}")
+        for name, make in NETWORKS.items():
+            torch.manual_seed(0)
+            net = make()
+            a = ceiling(net, args.size, args.frames, device)
+            b = file_to_file(net, args.size, args.frames, device, workdir)
+            print(f"{name:<12} {a:>9.3f} {b:>9.3f} {b / a:>6.2f}")
+            results["throughput"].append({"network": name, "ceiling_mps": a, "file_mps": b})
+        if args.gb:
+            side = f"{args.side}^2 uint16"
+            print(f"\n(c) peak RSS of `temdenoise denoise` (one-channel network, {side})")
+            print(f"{'input GB':>8} {'frames':>7} {'s':>8} {'peak RSS GiB':>13}")
+            for gb in args.gb:
+                row = memory(gb, args.side, workdir)
+                print(
+                    f"{row['input_gb']:>8.2f} {row['frames']:>7} {row['seconds']:>8.1f} "
+                    f"{row['peak_rss_gib']:>13.2f}"
+                )
+                results["memory"].append(row)
+    if args.output:
+        Path(args.output).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()
