@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     den.add_argument("--block-frames", type=int, default=None, help="frames per resumable block")
     den.add_argument("--config", type=Path, default=None, help="JSON DenoiseConfig to start from")
     den.add_argument("--overwrite", action="store_true", default=None, help="replace OUTPUT")
+    den.add_argument(
+        "--cluster", default=None, metavar="local:N", help="run on a new local Dask cluster"
+    )
+    den.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS", help="run on a Dask scheduler (tcp://...)"
+    )
     den.set_defaults(command=_denoise)
 
     fit = sub.add_parser(
@@ -126,6 +132,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--config", type=Path, default=None, help="JSON FitNoiseConfig to start from")
     fit.set_defaults(command=_fit_noise)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="simulate clean HRTEM training images or an in situ movie (Zarr, resumable)",
+        description="Simulate clean HRTEM images of Pt nanoparticles on CeO2 with abTEM into "
+        "a Zarr dataset (images, per-image parameters, pixel size, dose, config). Rerunning "
+        "the same command finishes an interrupted run. Needs the 'sim' extra (abTEM, ASE).",
+    )
+    sim.add_argument("-o", "--output", type=Path, required=True, help="output .zarr")
+    sim.add_argument("--n", type=int, default=None, help="training images (default 460)")
+    sim.add_argument("--n-test", type=int, default=None, help="test images (default 20)")
+    sim.add_argument("--size", type=int, default=None, help="rows = columns, px (default 512)")
+    sim.add_argument("--pixel-size", type=float, default=None, help="angstrom/px (default 0.25)")
+    sim.add_argument("--dose", type=float, default=None, help="vacuum counts/px (default 0.45)")
+    sim.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    sim.add_argument("--movie", type=int, default=None, metavar="FRAMES", help="one movie")
+    sim.add_argument("--workers", type=int, default=None, help="processes (default 1)")
+    sim.add_argument("--config", type=Path, default=None, help="JSON SimulateConfig to start from")
+    sim.set_defaults(command=_simulate)
     return parser
 
 
@@ -153,6 +178,8 @@ def _denoise(args: argparse.Namespace) -> int:
         "precision": args.precision,
         "block_frames": args.block_frames,
         "overwrite": args.overwrite,
+        "cluster": args.cluster,
+        "scheduler": args.scheduler,
     }
     if args.config is not None:
         config = DenoiseConfig.from_file(args.config, **values)
@@ -208,6 +235,51 @@ def _fit_noise(args: argparse.Namespace) -> int:
         print(f"wrote {report.figure}")
     for note in report.model.info.get("fit", {}).get("notes", []):
         print(f"note: {note}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from temdenoise.config import SimulateConfig
+    from temdenoise.errors import ConfigError
+    from temdenoise.simulate.dataset import write_dataset
+
+    if args.movie is not None and (args.n is not None or args.n_test is not None):
+        raise ConfigError("--movie writes one movie: leave out --n and --n-test")
+    values = {
+        "n_train": args.n,
+        "n_test": args.n_test,
+        "size": args.size,
+        "pixel_size": args.pixel_size,
+        "dose": args.dose,
+        "seed": args.seed,
+        "movie_frames": args.movie,
+        "workers": args.workers,
+    }
+    if args.config is not None:
+        config = SimulateConfig.from_file(args.config, **values)
+    else:
+        config = SimulateConfig.build(
+            source="command line", **{k: v for k, v in values.items() if v is not None}
+        )
+    bars: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, initial=done, unit="image", dynamic_ncols=True))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        summary = write_dataset(args.output, config, progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()
+    print(
+        f"wrote {summary.path}: {summary.total} images of {config.size} x {config.size} px at "
+        f"{config.pixel_size} A/px, dose {config.dose} ({summary.simulated} simulated now, "
+        f"{summary.skipped} already there)"
+    )
     return 0
 
 

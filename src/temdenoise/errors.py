@@ -19,3 +19,7 @@ class InputError(TemdenoiseError):
 
 class OutputError(TemdenoiseError):
     """An output cannot be written (full disk, no permission...); finished work is kept."""
+
+
+class ClusterError(TemdenoiseError):
+    """A Dask cluster cannot be started or reached, or Dask is not installed."""

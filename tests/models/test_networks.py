@@ -44,6 +44,23 @@ def test_no_parameter_is_a_bias(name):
         assert getattr(module, "bias", None) is None
 
 
+@pytest.mark.parametrize("name", NETWORKS)
+def test_output_does_not_depend_on_the_number_of_cpu_threads(name):
+    torch.manual_seed(0)
+    net = randomize(NETWORKS[name](3))
+    x = torch.rand(3, 3, 64, 96)
+    threads = torch.get_num_threads()
+    try:
+        with torch.no_grad():
+            torch.set_num_threads(2)
+            a = net(x)
+            torch.set_num_threads(1)
+            b = net(x)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(a, b)
+
+
 def test_seed_network_defaults():
     net = BFDnCNN()
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]

@@ -91,19 +91,43 @@ def run_denoise(
             return report
         if on_start is not None:
             on_start(shape)
-        stats = denoise_movie(
-            source,
-            staging,
-            model.network,
-            frames=(first, stop),
-            factor=factor,
-            tile=config.tile,
-            batch_size=config.batch_size,
-            device=device,
-            precision=config.precision,
-            block_frames=config.block_frames,
-            progress=progress,
-        )
+        if config.cluster is not None or config.scheduler is not None:
+            from temdenoise.infer.distributed import BlockJob, run_on_cluster
+
+            job = BlockJob(
+                input=config.input.resolve(),
+                dataset=config.dataset,
+                model=model.path.resolve() if model.path else Path(config.model),
+                staging=staging.path.resolve(),
+                frames=(first, stop),
+                factor=factor,
+                tile=config.tile,
+                batch_size=config.batch_size,
+                device=device.type,
+                precision=config.precision,
+                block_frames=config.block_frames,
+            )
+            stats = run_on_cluster(
+                job,
+                staging.done(),
+                cluster=config.cluster,
+                scheduler=config.scheduler,
+                progress=progress,
+            )
+        else:
+            stats = denoise_movie(
+                source,
+                staging,
+                model.network,
+                frames=(first, stop),
+                factor=factor,
+                tile=config.tile,
+                batch_size=config.batch_size,
+                device=device,
+                precision=config.precision,
+                block_frames=config.block_frames,
+                progress=progress,
+            )
     staging.finish()
     return DenoiseReport(config.output, shape, stats, data_ps, model_ps, factor)
 

@@ -137,14 +137,7 @@ class Staging:
 
     def write(self, block: int, start: int, frames: np.ndarray) -> None:
         """Write ``frames`` at output frame ``start`` and mark ``block`` done."""
-        try:
-            self._array[start : start + frames.shape[0]] = frames
-            (self.path / PROGRESS / str(block)).touch()
-        except OSError as exc:
-            raise OutputError(
-                f"{self.path}: cannot write frames {start}:{start + frames.shape[0]} "
-                f"({exc.strerror or exc}); rerun the same command to resume"
-            ) from None
+        write_block(self.path, block, start, frames, array=self._array)
 
     def finish(self) -> None:
         """Turn the complete staging group into the output."""
@@ -164,6 +157,28 @@ class Staging:
                 f"{self.output}: cannot write ({exc.strerror or exc}); "
                 "rerun the same command to finish"
             ) from None
+
+
+def write_block(
+    staging: Path, block: int, start: int, frames: np.ndarray, *, array: Any = None
+) -> None:
+    """Write ``frames`` into the staging group at ``staging`` and mark ``block`` done.
+
+    Used by :class:`Staging` and by Dask workers, which open the group themselves.
+    Blocks cover whole chunks (one frame each), so concurrent writers never share one.
+    """
+    try:
+        if array is None:
+            import zarr
+
+            array = zarr.open_array(store=str(staging / "frames"), mode="r+")
+        array[start : start + frames.shape[0]] = frames
+        (staging / PROGRESS / str(block)).touch()
+    except OSError as exc:
+        raise OutputError(
+            f"{staging}: cannot write frames {start}:{start + frames.shape[0]} "
+            f"({exc.strerror or exc}); rerun the same command to resume"
+        ) from None
 
 
 def _replace_dir(source: Path, target: Path) -> None:

@@ -55,6 +55,25 @@ class BiasFreeBatchNorm2d(nn.Module):
         return f"{self.channels}, eps={self.eps}, momentum={self.momentum}"
 
 
+class ChannelSum(nn.Module):
+    """A 1x1 convolution to one channel without bias, as a weighted sum over channels.
+
+    Mathematically ``Conv2d(channels, 1, 1, bias=False)``; computed as a product and a
+    channel sum, whose result does not depend on the number of CPU threads (the GEMM
+    behind a 1x1 convolution splits its reduction between threads), so a movie
+    denoised by one process or by several workers is the same to the bit.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(1, channels, 1, 1))
+        nn.init.kaiming_normal_(self.weight, nonlinearity="linear")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map (N, channels, rows, columns) to (N, 1, rows, columns)."""
+        return (x * self.weight).sum(dim=1, keepdim=True)
+
+
 def conv3x3(in_channels: int, out_channels: int) -> nn.Conv2d:
     """Return a 3x3 convolution with zero padding 1 and no bias."""
     conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1, bias=False)

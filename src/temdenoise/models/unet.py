@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from temdenoise.models.base import Denoiser, check_in_frames
-from temdenoise.models.layers import conv_bn_relu
+from temdenoise.models.layers import ChannelSum, conv_bn_relu
 
 MIN_SCALES = 2
 MAX_SCALES = 6
@@ -22,7 +22,7 @@ class BFUNet(Denoiser):
     the way down and again on the way up. Scales are joined by 2x2 average pooling
     and 2x2 stride-2 transposed convolutions without bias; skip connections
     concatenate. Channels are ``width * 2**s`` at scale ``s``, capped at ``8 * width``.
-    A final 1x1 convolution without bias gives one channel.
+    A final 1x1 convolution without bias (:class:`ChannelSum`) gives one channel.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ class BFUNet(Denoiser):
             ]
         )
         self.merge = nn.ModuleList([block(2 * ch[s], ch[s]) for s in range(scales - 1)])
-        self.head = nn.Conv2d(ch[0], 1, kernel_size=1, bias=False)
+        self.head = ChannelSum(ch[0])
 
     @property
     def in_frames(self) -> int:
