@@ -26,8 +26,8 @@ class _Pages:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         if len(self.shape) == 2:
-            whole: np.ndarray = np.asarray(self._tif.asarray(series=0))
-            return whole[key]
+            whole: np.ndarray = np.asarray(self._tif.asarray(series=0))[key]
+            return whole
         start, stop, _ = key.indices(self.shape[0]) if isinstance(key, slice) else (key, key + 1, 1)
         if stop <= start:
             return np.empty((0, *self.shape[1:]), self.dtype)
