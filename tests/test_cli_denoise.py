@@ -149,6 +149,18 @@ def test_bad_options(tmp_path, movie, model_file, capsys, args, message):
     assert re.search(message, err)
 
 
+def test_the_input_is_never_the_output(tmp_path, model_file, capsys):
+    path = tmp_path / "movie.tif"
+    import tifffile
+
+    tifffile.imwrite(path, np.ones((2, 16, 16), np.uint16))
+    before = digest(path)
+    code, _, err = run(capsys, path, "-o", path, "--model", model_file, "--overwrite")
+    assert code == 2
+    assert "the output would replace the input" in err
+    assert digest(path) == before
+
+
 def test_unsupported_output_format_and_missing_folder(tmp_path, movie, model_file, capsys):
     code, _, err = run(capsys, movie, "-o", tmp_path / "o.png", "--model", model_file)
     assert code == 2

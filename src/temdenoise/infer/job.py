@@ -63,6 +63,10 @@ def run_denoise(
     on_start : callable(shape), optional
         Called once with the output shape before any work.
     """
+    if config.output.resolve() == config.input.resolve():
+        raise InputError(
+            f"{config.output}: the output would replace the input; choose another path"
+        )
     device = resolve_device(config.device)
     model = load_model(resolve_model(config.model), device=device)
     with open_source(config.input, dataset=config.dataset) as source:
