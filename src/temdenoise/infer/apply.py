@@ -143,7 +143,7 @@ def denoise_windows(
             multiple=network.downsampling,
             bytes_per_pixel=network.activation_bytes_per_pixel,
             batch_size=batch_size,
-            budget_bytes=memory_budget or _default_budget(dev),
+            budget_bytes=memory_budget or default_memory_budget(dev),
         )
     plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
     out = np.empty((windows.shape[0], rows, cols), dtype=np.float32)
@@ -220,7 +220,8 @@ def _autocast(
     raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
 
 
-def _default_budget(device: torch.device) -> int:
+def default_memory_budget(device: torch.device) -> int:
+    """Bytes of activations one network call may use: half the free GPU memory, or 1 GiB."""
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return int(free // 2)

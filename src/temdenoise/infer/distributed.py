@@ -40,7 +40,7 @@ class BlockJob:
     staging: Path
     frames: tuple[int, int]
     factor: float | None
-    tile: int | None
+    tile: int | tuple[int, int] | None
     batch_size: int
     device: str
     precision: Precision

@@ -16,9 +16,11 @@ import torch
 from temdenoise import __version__
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError
+from temdenoise.infer.apply import default_memory_budget
 from temdenoise.infer.device import resolve_device
-from temdenoise.infer.resample import resample_factor
+from temdenoise.infer.resample import model_grid_shape, resample_factor
 from temdenoise.infer.stream import MovieStats, denoise_movie
+from temdenoise.infer.tiling import auto_tile
 from temdenoise.io import Staging, open_source
 from temdenoise.io.base import FrameSource
 from temdenoise.models.checkpoint import LoadedModel, load_model
@@ -76,7 +78,12 @@ def run_denoise(
         model_ps = model.header.pixel_size
         factor = resample_factor(data_ps, model_ps)
         _say_sampling(config.input, data_ps, model_ps, factor)
-        params = _parameters(config, device, first, stop, data_ps, factor)
+        tile = (
+            (config.tile, config.tile)
+            if config.tile
+            else _auto_tile(model, shape[1:], factor, config.batch_size, device)
+        )
+        params = _parameters(config, device, first, stop, data_ps, factor, tile)
         staging = Staging(
             config.output,
             shape=shape,
@@ -105,7 +112,7 @@ def run_denoise(
                 staging=staging.path.resolve(),
                 frames=(first, stop),
                 factor=factor,
-                tile=config.tile,
+                tile=tile,
                 batch_size=config.batch_size,
                 device=device.type,
                 precision=config.precision,
@@ -125,7 +132,7 @@ def run_denoise(
                 model.network,
                 frames=(first, stop),
                 factor=factor,
-                tile=config.tile,
+                tile=tile,
                 batch_size=config.batch_size,
                 device=device,
                 precision=config.precision,
@@ -172,6 +179,7 @@ def _parameters(
     stop: int,
     data_ps: float | None,
     factor: float | None,
+    tile: tuple[int, int],
 ) -> dict[str, Any]:
     """Everything besides input and model that changes the output's bytes."""
     return {
@@ -179,7 +187,7 @@ def _parameters(
         "frames": [first, stop],
         "pixel_size": data_ps,
         "resample_factor": factor,
-        "tile": config.tile,
+        "tile": list(tile),
         "batch_size": config.batch_size,
         "precision": config.precision,
         "device": device.type,
@@ -187,6 +195,25 @@ def _parameters(
         "package_version": __version__,
         "torch_version": torch.__version__,
     }
+
+
+def _auto_tile(
+    model: LoadedModel,
+    shape: tuple[int, int],
+    factor: float | None,
+    batch_size: int,
+    device: torch.device,
+) -> tuple[int, int]:
+    """Tile chosen once per job (and recorded), so a resumed run tiles the same way."""
+    net = model.network
+    return auto_tile(
+        model_grid_shape(shape, factor) if factor else shape,
+        halo=net.receptive_radius,
+        multiple=net.downsampling,
+        bytes_per_pixel=net.activation_bytes_per_pixel,
+        batch_size=batch_size,
+        budget_bytes=default_memory_budget(device),
+    )
 
 
 def _job_key(input_path: Path, model: LoadedModel, params: dict[str, Any]) -> str:

@@ -123,7 +123,7 @@ def denoise_movie(
     *,
     frames: tuple[int, int] | None = None,
     factor: float | None = None,
-    tile: int | None = None,
+    tile: int | tuple[int, int] | None = None,
     batch_size: int = 4,
     device: str | torch.device | None = None,
     precision: Precision = "fp32",
