@@ -1,0 +1,38 @@
+"""Detector noise models and their fits to real frames.
+
+Models (pure, NumPy and PyTorch): :class:`Poisson`, the empirical :class:`Categorical`
+count model, the detector point-spread :class:`DetectorPSF`, gain/offset/read noise
+:class:`GainReadNoise`, composed in a :class:`NoiseModel` that serialises to JSON.
+Fits: :mod:`temdenoise.noise.fit` and :func:`fit_noise_model`; the ``fit-noise``
+orchestrator is :func:`temdenoise.noise.run.run_fit_noise`.
+
+Adding noise in training::
+
+    model = load_noise_model("noise.json")        # or NoiseModel.from_dict(header_dict)
+    expected = clean * dose                         # vacuum = 1 -> counts/px/frame
+    noisy = model.sample(expected, rng=np.random.default_rng(seed))
+    noisy = model.sample_torch(expected_tensor, generator=torch.Generator(device).manual_seed(seed))
+
+Both return float32 counts (an integrating camera's gain and offset undone); pass
+``raw=True`` for detector units. ``model.dose`` is the measured vacuum dose, or None.
+"""
+
+from temdenoise.noise.base import NoiseModel, NoiseStage, stage_from_dict
+from temdenoise.noise.counting import Categorical, Poisson
+from temdenoise.noise.detector import DetectorPSF, GainReadNoise
+from temdenoise.noise.fit_model import NoiseFit, fit_noise_model
+from temdenoise.noise.store import load_noise_model, save_noise_model
+
+__all__ = [
+    "Categorical",
+    "DetectorPSF",
+    "GainReadNoise",
+    "NoiseFit",
+    "NoiseModel",
+    "NoiseStage",
+    "Poisson",
+    "fit_noise_model",
+    "load_noise_model",
+    "save_noise_model",
+    "stage_from_dict",
+]
