@@ -10,6 +10,7 @@ import numpy as np
 
 from temdenoise.errors import InputError
 from temdenoise.io.base import ArraySource
+from temdenoise.io.mapped import MappedFrames
 from temdenoise.io.metadata import Metadata, jsonable, to_angstrom
 
 SUFFIXES = (".mrc", ".mrcs", ".st", ".ali", ".rec", ".map")
@@ -30,10 +31,11 @@ def open_mrc(path: Path) -> ArraySource:
         metadata = _metadata(path, mrc)
         if problems:
             metadata.original["validation"] = problems
-        return ArraySource(path, mrc.data, metadata, closer=mrc.close)
-    except Exception:
+        data = mrc.data
+        frames = MappedFrames(path, 1024 + int(mrc.header.nsymbt), data.dtype, data.shape)
+    finally:
         mrc.close()
-        raise
+    return ArraySource(path, frames, metadata)
 
 
 def _open(path: Path) -> tuple[Any, list[str]]:

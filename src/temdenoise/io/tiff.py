@@ -11,6 +11,7 @@ import numpy as np
 
 from temdenoise.errors import InputError
 from temdenoise.io.base import ArraySource
+from temdenoise.io.mapped import MappedFrames
 from temdenoise.io.metadata import Metadata, jsonable, to_angstrom
 
 SUFFIXES = (".tif", ".tiff")
@@ -53,9 +54,10 @@ def open_tiff(path: Path) -> ArraySource:
             shape = squeezed
         metadata = _metadata(path, tif)
         array: Any
-        try:
-            array = tifffile.memmap(path, mode="r", series=0).reshape(shape)
-        except ValueError:  # compressed or not contiguous
+        dtype = np.dtype(series.dtype).newbyteorder(tif.byteorder)
+        if series.dataoffset is not None:  # uncompressed and contiguous: map read by read
+            array = MappedFrames(path, series.dataoffset, dtype, shape)
+        else:
             array = _Pages(tif, shape, np.dtype(series.dtype))
         return ArraySource(path, array, metadata, closer=tif.close)
     except Exception:
