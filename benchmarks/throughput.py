@@ -37,11 +37,14 @@ NETWORKS = {
     "unet-4x32": lambda: BFUNet(scales=4, width=32),
 }
 
+# Peak resident memory of the denoise process itself: VmHWM. (ru_maxrss of a forked child
+# also counts what its parent held at the fork.)
 CHILD = """
-import resource, sys
+import sys
 from temdenoise.cli import main
 code = main(sys.argv[1:])
-print("maxrss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+hwm = [line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")]
+print("maxrss_kib", hwm[0])
 sys.exit(code)
 """
 
