@@ -274,7 +274,9 @@ class EvaluateConfig(StageConfig):
     denoised: Path
     output: Path
     clean: Path | None = None
-    dataset: str | None = None
+    dataset: str | None = Field(default=None, description="array inside the noisy file")
+    denoised_dataset: str | None = None
+    clean_dataset: str | None = None
     pixel_size: float | None = Field(default=None, gt=0, description="angstrom per pixel")
     frames: tuple[int, int | None] = (0, None)
     max_frames: int = Field(default=64, ge=1, le=100_000, description="most frames evaluated")

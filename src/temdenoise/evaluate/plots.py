@@ -441,11 +441,14 @@ def evaluation_likelihood_figure(
 ) -> Path:
     """Write the per-atom likelihood map over the denoised image and its histogram (PNG).
 
-    Each detected column is a dot coloured by its Poisson log-likelihood ratio (nats;
-    blue: supported by the raw counts, red: not); columns with a negative ratio are
-    circled. True columns, when given, are small crosses.
+    Each detected column's disc (``radius`` px) is painted with its Poisson log-likelihood
+    ratio (nats; blue: supported by the raw counts, red: not) over the grey denoised
+    image; columns with a negative ratio are circled and true columns, when given, are
+    small crosses (both only while few enough to see).
     """
     from matplotlib.colors import TwoSlopeNorm
+
+    from temdenoise.evaluate.atoms import atom_map
 
     plt = pyplot()
     fig, axes = plt.subplots(
@@ -453,26 +456,27 @@ def evaluation_likelihood_figure(
     )
     ax = axes[0]
     low, high = (float(v) for v in np.percentile(denoised, [0.5, 99.5]))
-    ax.imshow(denoised, cmap="gray", vmin=low, vmax=high, interpolation="nearest")
+    ax.imshow(denoised, cmap="gray", vmin=low, vmax=high)
     ax.set_xlabel("column (px)")
     ax.set_ylabel("row (px)")
     values = np.asarray(llr, dtype=np.float64)
     bad = values < 0
-    if truth is not None and len(truth):
+    if truth is not None and 0 < len(truth) <= 600:
         ax.plot(truth[:, 1], truth[:, 0], "+", color="gold", ms=5, mew=0.6, label="truth")
     if values.size:
-        reach = max(float(np.max(np.abs(values))), 1e-3)
-        norm = TwoSlopeNorm(vcenter=0.0, vmin=-reach, vmax=reach)
-        dots = ax.scatter(
-            positions[:, 1], positions[:, 0], c=values, cmap="RdBu", norm=norm, s=22,
-            edgecolors="black", linewidths=0.3,
-        )  # fmt: skip
-        fig.colorbar(dots, ax=ax, shrink=0.85, label="log-likelihood ratio (nats)")
-        if bad.any():
+        # each side of 0 spans its own range, so that a few negative columns stand out
+        norm = TwoSlopeNorm(
+            vcenter=0.0, vmin=min(float(values.min()), -1.0), vmax=max(float(values.max()), 1.0)
+        )
+        painted = np.ma.masked_invalid(atom_map(denoised.shape, positions, values, radius=radius))
+        discs = ax.imshow(painted, cmap="RdBu", norm=norm, alpha=0.9)
+        fig.colorbar(discs, ax=ax, shrink=0.85, label="log-likelihood ratio (nats)")
+        if 0 < bad.sum() <= 300:
             ax.scatter(
                 positions[bad, 1], positions[bad, 0], s=120, facecolors="none",
                 edgecolors="red", linewidths=1.2, label="LLR < 0: not supported",
             )  # fmt: skip
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8, loc="upper right")
     ax.set_title(
         f"{values.size} columns, {int(bad.sum())} not supported by the raw counts\n"
@@ -544,10 +548,39 @@ def evaluation_per_frame_figure(
         ("upsnr_count_noisy", "uPSNR noisy (no ground truth)", "0.3", "--"),
     )
     for key, label, colour, style in lines:
-        if key in series:
-            values = np.asarray(series[key], dtype=np.float64)
-            ax.plot(frames, values, style, marker="o", ms=3, color=colour, label=label)
-            shown = True
+        if key not in series:
+            continue
+        values = np.asarray(series[key], dtype=np.float64)
+        error = None
+        spread = series.get(key.replace("upsnr_count", "umse") + "_se")
+        if key.startswith("upsnr") and spread is not None:
+            # dB interval of uMSE -/+ one standard error (open-ended above when it reaches 0)
+            umse = np.asarray(series[key.replace("upsnr_count", "umse")], dtype=np.float64)
+            low = np.asarray(spread, dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                top = np.where(umse - low > 0, -10 * np.log10(umse - low), np.nan)
+                bottom = -10 * np.log10(umse + low)
+            top = np.where(np.isfinite(top), top, np.nanmax(np.append(top, values)) + 3)
+            error = np.nan_to_num(np.vstack([values - bottom, top - values]), nan=0.0)
+            label += " ± 1 s.e."
+            unknown = ~np.isfinite(values) & np.isfinite(bottom)
+            if unknown.any():
+                ax.plot(
+                    frames[unknown], bottom[unknown], "^", ms=7, color=colour, mfc="none",
+                    label="uMSE <= 0 there: uPSNR at least this",
+                )  # fmt: skip
+            overall = float(np.mean(umse))
+            if overall > 0:
+                ax.axhline(
+                    -10 * np.log10(overall), color=colour, ls=":", lw=1,
+                    label=f"{label.split(' (')[0]} from the mean uMSE: "
+                    f"{-10 * np.log10(overall):.2f} dB",
+                )  # fmt: skip
+        ax.errorbar(
+            frames, values, yerr=error, fmt=style, marker="o", ms=3, color=colour,
+            capsize=2, label=label,
+        )  # fmt: skip
+        shown = True
     if shown:
         ax.legend(fontsize=8)
     else:
