@@ -46,10 +46,10 @@ def main() -> None:
         save_model(model, NETWORKS[args.network](), pixel_size=1.0, dose_range=(0.1, 10.0))
         runs: list[tuple[str, str | None]] = [("single process", None)]
         runs += [(f"dask, {n} worker(s)", f"local:{n}") for n in args.workers]
-        for label, cluster in runs:
+        for i, (label, cluster) in enumerate(runs):
             config = DenoiseConfig(
                 input=movie,
-                output=workdir / "out.zarr",
+                output=workdir / f"out{i}.zarr",
                 model=str(model),
                 pixel_size=1.0,
                 block_frames=1,
