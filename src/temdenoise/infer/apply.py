@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -17,8 +18,8 @@ from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel
 
 Precision = Literal["fp32", "bf16"]
-CPU_MEMORY_BUDGET = 1 << 30
-"""Activation memory per network call on the CPU when no budget is given (bytes)."""
+CPU_BUDGET_RANGE = (1 << 30, 8 << 30)
+"""Bounds of the CPU activation budget per network call when none is given (bytes)."""
 
 
 def denoise(
@@ -63,7 +64,7 @@ def denoise(
         "bf16" runs under bfloat16 autocast (CUDA only).
     memory_budget : int, optional
         Bytes of activations one call may use when ``tile`` is None. Default: half
-        of the free GPU memory, or 1 GiB on the CPU.
+        of the free GPU memory, or a quarter of the available memory (1-8 GiB) on the CPU.
     progress : callable(done, total), optional
         Called after each batch with the number of tiles done and the total.
 
@@ -221,8 +222,28 @@ def _autocast(
 
 
 def default_memory_budget(device: torch.device) -> int:
-    """Bytes of activations one network call may use: half the free GPU memory, or 1 GiB."""
+    """Bytes of activations one network call may use.
+
+    Half the free GPU memory; on the CPU a quarter of the available memory, kept
+    between 1 and 8 GiB.
+    """
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return int(free // 2)
-    return CPU_MEMORY_BUDGET
+    low, high = CPU_BUDGET_RANGE
+    return int(min(high, max(low, _available_memory() // 4)))
+
+
+def _available_memory() -> int:
+    """MemAvailable on Linux, else free physical pages; 4 GiB when neither is known."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
