@@ -195,12 +195,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     names += ["max_frames", "pixel_size", "dataset", "denoised_dataset", "clean_dataset"]
     names += ["polarity", "background"]
     values = {name: getattr(args, name) for name in names}
-    if args.config is not None:
-        config = EvaluateConfig.from_file(args.config, **values)
-    else:
-        config = EvaluateConfig.build(
-            source="command line", **{k: v for k, v in values.items() if v is not None}
-        )
+    config = EvaluateConfig.from_arguments(args.config, **values)
     index = run_evaluate(config)
     print(f"wrote {index} (metrics.json and figures beside it)")
     return 0
@@ -243,12 +238,7 @@ def _denoise(args: argparse.Namespace) -> int:
         "cluster": args.cluster,
         "scheduler": args.scheduler,
     }
-    if args.config is not None:
-        config = DenoiseConfig.from_file(args.config, **values)
-    else:
-        config = DenoiseConfig.build(
-            source="command line", **{k: v for k, v in values.items() if v is not None}
-        )
+    config = DenoiseConfig.from_arguments(args.config, **values)
     bar = _FrameBar()
     try:
         report = run_denoise(config, progress=bar.update, on_start=bar.start)
@@ -285,12 +275,7 @@ def _fit_noise(args: argparse.Namespace) -> int:
         "offset": args.offset,
         "align": args.align,
     }
-    if args.config is not None:
-        config = FitNoiseConfig.from_file(args.config, **values)
-    else:
-        config = FitNoiseConfig.build(
-            source="command line", **{k: v for k, v in values.items() if v is not None}
-        )
+    config = FitNoiseConfig.from_arguments(args.config, **values)
     report = run_fit_noise(config)
     print(f"wrote {report.output}: {report.model.describe()}")
     if report.figure is not None:
@@ -319,12 +304,7 @@ def _simulate(args: argparse.Namespace) -> int:
         "movie_frames": args.movie,
         "workers": args.workers,
     }
-    if args.config is not None:
-        config = SimulateConfig.from_file(args.config, **values)
-    else:
-        config = SimulateConfig.build(
-            source="command line", **{k: v for k, v in values.items() if v is not None}
-        )
+    config = SimulateConfig.from_arguments(args.config, **values)
     bars: list[Any] = []
 
     def progress(done: int, total: int) -> None:

@@ -46,6 +46,17 @@ class StageConfig(BaseModel):
         return cls.build(source=str(target), **data)
 
     @classmethod
+    def from_arguments(cls, config_file: str | os.PathLike[str] | None, **values: Any) -> Self:
+        """Config from an optional JSON file with the given ``values`` (not None) on top.
+
+        This is how every subcommand turns its options into its stage's config.
+        """
+        if config_file is not None:
+            return cls.from_file(config_file, **values)
+        given = {k: v for k, v in values.items() if v is not None}
+        return cls.build(source="command line", **given)
+
+    @classmethod
     def build(cls, *, source: str = "arguments", **values: Any) -> Self:
         """Validate ``values``; a failure becomes one ConfigError line naming ``source``."""
         try:
