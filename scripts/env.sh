@@ -38,7 +38,6 @@ if [ ! -f "$STAMP" ]; then
     "${PIP[@]}" install --no-deps -c "$ROOT/scripts/constraints.txt" etspy temul-toolkit holospy ||
       echo "temdenoise: could not install the real-file packages; those tests will skip" >&2
   fi
-  rm -f "$VENV"/.installed-*
   touch "$STAMP"
 fi
 
