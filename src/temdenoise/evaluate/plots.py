@@ -180,12 +180,13 @@ def plot_mean_variance(ax: Any, fit: NoiseFit) -> None:
         )
     if fit.model.detector == "counting":
         ax.plot(span, span, "--", color="0.4", label="Poisson: var = mean")
-    label = f"χ²/dof {tr.chi2_per_dof:.3g}"
+    parts = [f"χ²/dof {tr.chi2_per_dof:.3g}"] if np.isfinite(tr.chi2_per_dof) else []
     if tr.gain is not None and fit.model.detector == "integrating":
-        label += f", gain {tr.gain:.4g}"
+        parts.append(f"gain {tr.gain:.4g}")
         if tr.offset is not None and tr.read_noise is not None:
-            label += f", offset {tr.offset:.4g}, read noise {tr.read_noise:.3g}"
-    ax.set_title(f"mean-variance ({label})", fontsize=9)
+            parts += [f"offset {tr.offset:.4g}", f"read noise {tr.read_noise:.3g}"]
+    title = f"mean-variance ({', '.join(parts)})" if parts else "mean-variance"
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
 
 
