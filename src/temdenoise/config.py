@@ -304,3 +304,92 @@ class EvaluateConfig(StageConfig):
     variance_slope: float = Field(default=1.0, gt=0)
     variance_offset: float = Field(default=0.0, ge=0)
     umse: Literal["adjacent", "none"] = "adjacent"
+
+
+class TrainConfig(StageConfig):
+    """``temdenoise train``: a denoiser from clean simulated datasets and a noise model.
+
+    Patches of ``patch_size`` px are cut from the ``train`` split of every dataset at a
+    pixel size drawn log-uniformly from ``pixel_size_range`` (default: each dataset's own
+    pixel size x 0.8-1.25), turned by up to ``rotation_max`` degrees, then flipped and
+    turned by multiples of 90 degrees. Noise is drawn fresh every step: from the noise
+    model file ``noise`` at its measured dose, or Poisson over ``dose_range`` (counts per
+    pixel per frame, log-uniform; default 0.1-10: blind training). Adam at ``lr``; the
+    rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
+    ``lr_patience`` validations. Validation every ``val_every`` steps on the central
+    ``val_size`` px of up to ``val_images`` held-out (``test`` split) images at
+    ``val_doses``. A checkpoint every ``checkpoint_every`` steps allows ``resume``;
+    ``time_limit`` (minutes) stops early, and the model file holds the weights of the best
+    validation.
+    """
+
+    data: tuple[Path, ...] = Field(min_length=1)
+    output: Path
+    noise: Path | None = None
+    dose_range: tuple[float, float] | None = None
+    arch: Literal["dncnn", "unet"] = "unet"
+    arch_params: dict[str, Any] = {}
+    steps: int = Field(default=20_000, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    patch_size: int = Field(default=128, ge=8)
+    lr: float = Field(default=1e-3, gt=0)
+    lr_factor: float = Field(default=0.5, gt=0, lt=1)
+    lr_patience: int = Field(default=4, ge=0, description="validations without improvement")
+    min_lr: float = Field(default=1e-5, ge=0)
+    val_every: int = Field(default=250, ge=1)
+    val_images: int = Field(default=8, ge=1)
+    val_size: int = Field(default=192, ge=8)
+    val_doses: tuple[float, ...] | None = None
+    checkpoint_every: int = Field(default=250, ge=1)
+    pixel_size: float | None = Field(default=None, gt=0, description="nominal, angstrom/px")
+    pixel_size_range: tuple[float, float] | None = None
+    rotation_max: float = Field(default=10.0, ge=0, le=45, description="degrees")
+    seed: int = Field(default=0, ge=0)
+    device: str | None = None
+    threads: int | None = Field(default=None, ge=1, description="CPU threads")
+    name: str = ""
+    description: str = ""
+    weights_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
+    time_limit: float | None = Field(default=None, gt=0, description="minutes")
+    resume: bool = False
+    overwrite: bool = False
+
+    @field_validator("dose_range", "pixel_size_range")
+    @classmethod
+    def _check_range(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not 0 < value[0] <= value[1]:
+            raise ValueError(f"a range needs 0 < low <= high, got {list(value)}")
+        return value
+
+    @field_validator("val_doses")
+    @classmethod
+    def _check_doses(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and (not value or min(value) <= 0):
+            raise ValueError("val_doses must be positive counts per pixel")
+        return value
+
+    def run_fields(self) -> dict[str, Any]:
+        """Return the fields a resumed run must share with the interrupted one."""
+        volatile = {"steps", "time_limit", "resume", "overwrite", "device", "threads"}
+        return self.model_dump(mode="json", exclude=volatile)
+
+
+class DemoConfig(StageConfig):
+    """``temdenoise demo``: the whole chain on a simulated in situ movie with ground truth.
+
+    A movie of ``frames`` frames of ``size`` x ``size`` px at ``pixel_size`` A/px is
+    simulated (``workers`` processes), drawn with Poisson noise at ``dose`` vacuum counts
+    per pixel (seeded by ``seed``), fitted with a noise model, denoised with ``model``
+    (a shipped name or a model file) on ``device`` and evaluated against the truth. Every
+    file goes into ``output``.
+    """
+
+    output: Path = Path("demo-output")
+    model: str = "bf-unet"
+    frames: int = Field(default=16, ge=8, le=1000, description="movie frames")
+    size: int = Field(default=384, ge=32, le=4096, description="rows = columns, pixels")
+    pixel_size: float = Field(default=0.25, gt=0, description="angstrom per pixel")
+    dose: float = Field(default=0.45, gt=0, description="vacuum counts per pixel per frame")
+    seed: int = Field(default=0, ge=0)
+    workers: int = Field(default=2, ge=1, le=256, description="simulation processes")
+    device: str | None = None

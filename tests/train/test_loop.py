@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from temdenoise.config import TrainConfig
+from temdenoise.errors import ConfigError, InputError, OutputError
+from temdenoise.models.checkpoint import load_model, read_header
+from temdenoise.noise import NoiseModel, Poisson, save_noise_model
+from temdenoise.train.loop import run_train, work_dir
+
+
+def _config(dataset: Path, output: Path, **changes: Any) -> TrainConfig:
+    values: dict[str, Any] = {
+        "data": (dataset,),
+        "output": output,
+        "arch": "dncnn",
+        "arch_params": {"depth": 3, "width": 4},
+        "steps": 4,
+        "batch_size": 2,
+        "patch_size": 16,
+        "val_every": 2,
+        "checkpoint_every": 2,
+        "val_images": 2,
+        "val_size": 24,
+        "threads": 1,
+        "name": "tiny",
+    }
+    values.update(changes)
+    return TrainConfig.build(**values)
+
+
+def _weights(path: Path) -> dict[str, torch.Tensor]:
+    return load_model(path).network.state_dict()
+
+
+def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_writes_a_model_a_log_and_a_checkpoint(dataset: Path, tmp_path: Path) -> None:
+    output = tmp_path / "m.safetensors"
+    seen: list[int] = []
+    result = run_train(_config(dataset, output), progress=lambda s: seen.append(s.step))
+    assert seen == [1, 2, 3, 4]
+    header = read_header(output)
+    assert header.name == "tiny"
+    assert header.arch == "dncnn"
+    assert header.dose_range == (0.1, 10.0)
+    assert header.training["steps"] == 4
+    assert header.training["best_step"] in (2, 4)
+    assert header.noise_model is not None
+    assert header.noise_model["stages"][0]["kind"] == "poisson"
+    assert math.isfinite(result.best_validation["psnr_count"])
+    with result.log.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    assert all(r["psnr_count"] for r in rows)
+    assert (work_dir(output) / "checkpoint.pt").exists()
+    network = load_model(output).network
+    assert not network.training
+
+
+def test_deterministic_for_a_seed(dataset: Path, tmp_path: Path) -> None:
+    run_train(_config(dataset, tmp_path / "a.safetensors"))
+    run_train(_config(dataset, tmp_path / "b.safetensors"))
+    run_train(_config(dataset, tmp_path / "c.safetensors", seed=1))
+    a, b, c = (_weights(tmp_path / f"{n}.safetensors") for n in "abc")
+    assert _same(a, b)
+    assert not _same(a, c)
+
+
+def test_resume_continues_exactly(dataset: Path, tmp_path: Path) -> None:
+    straight = tmp_path / "straight.safetensors"
+    run_train(_config(dataset, straight, val_every=4))
+    resumed = tmp_path / "resumed.safetensors"
+    run_train(_config(dataset, resumed, steps=2, val_every=4))  # "interrupted" at step 2
+    resumed.unlink()
+    result = run_train(_config(dataset, resumed, resume=True, val_every=4))
+    assert result.steps == 4
+    assert _same(_weights(straight), _weights(resumed))
+
+
+def test_refuses_to_lose_work(dataset: Path, tmp_path: Path) -> None:
+    output = tmp_path / "m.safetensors"
+    run_train(_config(dataset, output, steps=2))
+    with pytest.raises(OutputError, match="interrupted run"):
+        run_train(_config(dataset, output))
+    with pytest.raises(ConfigError, match=r"other settings \(lr\)"):
+        run_train(_config(dataset, output, resume=True, lr=0.01))
+    with pytest.raises(ConfigError, match="nothing to resume"):
+        run_train(_config(dataset, tmp_path / "new.safetensors", resume=True))
+    run_train(_config(dataset, output, overwrite=True))
+    assert read_header(output).training["steps"] == 4
+
+
+def test_time_limit_stops_early_and_still_writes_the_model(dataset: Path, tmp_path: Path) -> None:
+    output = tmp_path / "m.safetensors"
+    result = run_train(_config(dataset, output, steps=1000, time_limit=1e-6))
+    assert result.stopped_early
+    assert result.steps < 1000
+    assert read_header(output).training["stopped_early"] is True
+
+
+def test_noise_model_file_sets_the_dose(dataset: Path, tmp_path: Path) -> None:
+    noise = tmp_path / "noise.json"
+    save_noise_model(NoiseModel((Poisson(),), dose=0.3), noise)
+    output = tmp_path / "m.safetensors"
+    run_train(_config(dataset, output, noise=noise))
+    assert read_header(output).dose_range == (0.3, 0.3)
+    undosed = tmp_path / "undosed.json"
+    save_noise_model(NoiseModel((Poisson(),)), undosed)
+    with pytest.raises(InputError, match="no measured dose"):
+        run_train(_config(dataset, tmp_path / "n.safetensors", noise=undosed))
+
+
+def test_learns_something(dataset: Path, tmp_path: Path) -> None:
+    output = tmp_path / "m.safetensors"
+    result = run_train(
+        _config(dataset, output, steps=40, val_every=40, dose_range=(0.45, 0.45), lr=3e-3)
+    )
+    noisy_psnr = 10 * math.log10(1 / 0.45 / 1.3)  # Poisson MSE = mean expected count
+    assert result.best_validation["psnr_count"] > noisy_psnr + 3

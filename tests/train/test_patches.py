@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import math
+
+import torch
+
+from temdenoise.train.patches import resample_patch, sample_patches
+
+
+def _image() -> torch.Tensor:
+    return torch.rand((16, 16), generator=torch.Generator().manual_seed(0))
+
+
+def test_unit_zoom_without_rotation_is_an_exact_crop() -> None:
+    image = _image()
+    patch = resample_patch(image, size=8, zoom=1.0, angle=0.0, where=(0.5, 0.5))
+    torch.testing.assert_close(patch, image[4:12, 4:12], atol=1e-5, rtol=0)
+
+
+def test_zoom_two_averages_two_by_two_blocks() -> None:
+    image = _image()
+    patch = resample_patch(image, size=4, zoom=2.0, angle=0.0, where=(0.5, 0.5))
+    blocks = image[4:12, 4:12].reshape(4, 2, 4, 2).mean(dim=(1, 3))
+    torch.testing.assert_close(patch, blocks, atol=1e-5, rtol=0)
+
+
+def test_vacuum_stays_one_at_any_zoom_and_angle() -> None:
+    flat = torch.ones((40, 40))
+    for zoom, angle in ((0.6, 0.1), (1.7, -0.2), (3.0, math.pi / 4)):
+        patch = resample_patch(flat, size=10, zoom=zoom, angle=angle, where=(0.3, 0.9))
+        torch.testing.assert_close(patch, torch.ones((10, 10)), atol=1e-5, rtol=0)
+
+
+def test_patches_are_deterministic_for_a_generator_and_vary_without_it() -> None:
+    sets = [(torch.rand((3, 24, 24)), (0.8, 1.25)), (torch.rand((2, 30, 30)), (1.0, 2.0))]
+
+    def draw(seed: int) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed)
+        return sample_patches(sets, count=5, size=8, rotation_max=10.0, generator=gen)
+
+    first = draw(1)
+    assert first.shape == (5, 1, 8, 8)
+    assert first.dtype == torch.float32
+    torch.testing.assert_close(first, draw(1), atol=0, rtol=0)
+    assert not torch.equal(first, draw(2))
+    assert float(first.min()) >= 0
