@@ -188,7 +188,7 @@ def test_resampling_to_the_model_pixel_size_is_announced(tmp_path, movie, model_
     out = tmp_path / "out.zarr"
     report = run_denoise(config(path, out, model_file, pixel_size=0.6))
     assert report.factor == pytest.approx(1.2)
-    assert "resampled to the model's sampling (zoom 1.2) and back" in caplog.text
+    assert "resampled to 0.5 A/px (zoom 1.2) and back" in caplog.text
     with open_source(out) as src:
         assert src.shape == frames.shape
         assert src.metadata.pixel_size == 0.6

@@ -76,7 +76,8 @@ def run_denoise(
         shape = (stop - first, source.shape[1], source.shape[2])
         data_ps = config.pixel_size or source.metadata.pixel_size
         model_ps = model.header.pixel_size
-        factor = resample_factor(data_ps, model_ps)
+        trained = model.header.training.get("augment", {}).get("pixel_size_range")
+        factor = resample_factor(data_ps, model_ps, tuple(trained) if trained else None)
         _say_sampling(config.input, data_ps, model_ps, factor)
         tile = (
             (config.tile, config.tile)
@@ -163,11 +164,11 @@ def _say_sampling(path: Path, data_ps: float | None, model_ps: float, factor: fl
         )
     elif factor is not None:
         logger.warning(
-            "%s: pixel size %.4g A/px differs from the model's %.4g A/px: frames are resampled "
-            "to the model's sampling (zoom %.3g) and back",
+            "%s: pixel size %.4g A/px is outside what the model was trained for: frames are "
+            "resampled to %.4g A/px (zoom %.3g) and back",
             path,
             data_ps,
-            model_ps,
+            data_ps / factor,
             factor,
         )
 

@@ -8,7 +8,11 @@ TOLERANCE = 0.01
 """Relative pixel-size difference below which frames are not resampled."""
 
 
-def resample_factor(data_pixel_size: float | None, model_pixel_size: float) -> float | None:
+def resample_factor(
+    data_pixel_size: float | None,
+    model_pixel_size: float,
+    trained_range: tuple[float, float] | None = None,
+) -> float | None:
     """Zoom factor from the data's grid to the model's, or None when no resampling is needed.
 
     Parameters
@@ -17,10 +21,17 @@ def resample_factor(data_pixel_size: float | None, model_pixel_size: float) -> f
         Angstrom per pixel of the data; None (unknown) means no resampling.
     model_pixel_size : float
         Angstrom per pixel the model was trained at.
+    trained_range : (float, float), optional
+        Pixel sizes the model was trained over (rescaling augmentation). Data inside it
+        are not resampled; data outside are resampled to the nearer end of it.
     """
     if data_pixel_size is None:
         return None
-    factor = data_pixel_size / model_pixel_size
+    target = model_pixel_size
+    if trained_range is not None:
+        low, high = trained_range
+        target = min(max(data_pixel_size, low), high)
+    factor = data_pixel_size / target
     return None if abs(factor - 1.0) < TOLERANCE else factor
 
 

@@ -1,0 +1,143 @@
+"""Write the Markdown model card of a trained model from its file and measured results.
+
+Everything on the card is read from the model file's header (training provenance), the
+datasets it names (their simulation configs) and the JSON that ``benchmarks/quality.py``
+wrote; the prose sections come from ``--notes`` (a Markdown file).
+
+    python scripts/model_card.py MODEL.safetensors --quality quality.json \
+        --command "python benchmarks/quality.py ..." [--notes notes.md] -o NAME.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import zarr
+
+from temdenoise.models.checkpoint import load_model
+
+
+def main() -> None:
+    """Parse the arguments, run, print and write the results."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--quality", type=Path, required=True)
+    parser.add_argument("--command", required=True, help="the command that wrote --quality")
+    parser.add_argument("--notes", type=Path, default=None)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    loaded = load_model(args.model)
+    h = loaded.header
+    t = h.training
+    net = loaded.network
+    params = sum(p.numel() for p in net.parameters())
+    quality = json.loads(args.quality.read_text())
+    lines = [
+        f"# {h.name}",
+        "",
+        h.description,
+        "",
+        "```",
+        f"temdenoise denoise movie.dm4 --model {h.name} -o denoised.zarr",
+        "```",
+        "",
+        "## Network",
+        "",
+        f"- `{h.arch}` with {json.dumps(h.arch_params)}: {params:,} parameters, bias-free "
+        f"(positively homogeneous: f(a x) = a f(x)), receptive radius {net.receptive_radius} px "
+        f"({net.receptive_radius * h.pixel_size:.0f} A at {h.pixel_size} A/px).",
+        f"- Weights stored as {h.weights_dtype}: {args.model.stat().st_size / 1e6:.1f} MB; "
+        f"SHA-256 of the weights `{h.weights_sha256[:16]}...`; temdenoise {h.package_version}, "
+        f"torch {t.get('torch')}.",
+        f"- Nominal pixel size {h.pixel_size} A/px; trained over "
+        f"{_range(t['augment']['pixel_size_range'])} A/px and "
+        f"{_range(h.dose_range)} counts per pixel per frame.",
+        "",
+        "## Training data",
+        "",
+        "Clean multislice images from `temdenoise simulate` (abTEM, 300 kV unless noted), "
+        "Pt nanoparticles (4 shapes, 5 surface-defect types) on CeO2, no noise:",
+        "",
+        "| dataset | images (train + validation) | px | A/px | Cs (um) | defocus -C10 (nm) "
+        "| focal spread (nm) | tilt max (deg) | support (nm) | particle (nm) | MTF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    validation = {Path(v["path"]).name: v["images"] for v in t["validation"]}
+    for d in t["data"]:
+        c = zarr.open_group(d["path"], mode="r").attrs["config"]
+        name = Path(d["path"]).name
+        lines.append(
+            f"| `{name}` (seed {c['seed']}) | {d['images']} + {validation.get(name, 0)} "
+            f"| {c['size']} | {c['pixel_size']} | {c['cs'] / 1e4:g} "
+            f"| {_range([v / 10 for v in c['defocus_range']])} "
+            f"| {_range([v / 10 for v in c['focal_spread_range']])} | {c['tilt_max']:g} "
+            f"| {_range([v / 10 for v in c['support_thickness_range']])} "
+            f"| {_range([v / 10 for v in c['diameter_range']])} "
+            f"| {c['mtf'] or 'none'} |"
+        )
+    a = t["augment"]
+    lines += [
+        "",
+        f"Augmentation: patches resampled to a pixel size drawn log-uniformly over "
+        f"{_range(a['pixel_size_range'])} A/px (zoom), turned by up to {a['rotation_max']:g} "
+        "degrees, flipped and turned by quarter turns. Noise drawn fresh every step: "
+        + (
+            f"Poisson at a dose drawn log-uniformly over {_range(t['doses'])} counts/px per "
+            "patch (blind)."
+            if h.noise_model and h.noise_model["stages"][0]["kind"] == "poisson"
+            else f"the fitted noise model at {_range(t['doses'])} counts/px."
+        ),
+        "",
+        "## Training",
+        "",
+        f"- {t['steps']:,} steps of {t['batch_size']} patches of {t['patch_size']} x "
+        f"{t['patch_size']} px (planned {t['steps_planned']:,}"
+        + ("; stopped at the time limit" if t["stopped_early"] else "")
+        + f"), loss: {t['loss']}.",
+        f"- Adam, learning rate {t['optimizer']['lr']:g}, x{t['optimizer']['plateau_factor']:g} "
+        f"after {t['optimizer']['plateau_patience']} validations without improvement.",
+        f"- Device: {t['device']}; wall time {t['wall_seconds'] / 60:.0f} min; seed {t['seed']}.",
+        f"- Weights of the best validation (step {t['best_step']:,}): psnr_count "
+        f"{t['best_validation']['psnr_count']:.2f} dB, SSIM {t['best_validation']['ssim']:.3f} "
+        "on the central crops of the validation images at 0.45 counts/px.",
+        "",
+        "## Quality on the held-out test set",
+        "",
+        f"{quality['images']} images of {quality['image_shape'][0]} x {quality['image_shape'][1]}"
+        f" px at {quality['pixel_size']} A/px (`{Path(quality['data']).name}`, test split, "
+        "never seen in training or validation), one Poisson draw per image and dose; "
+        f"{quality['device']}. Printed by:",
+        "",
+        "```",
+        args.command,
+        "```",
+        "",
+        "| dose (counts/px) | method | psnr_count (dB) | psnr_range (dB) | SSIM |",
+        "|---|---|---|---|---|",
+    ]
+    for r in quality["rows"]:
+        method = f"**{r['method']}**" if r["method"] == h.name else r["method"]
+        lines.append(
+            f"| {r['dose']:g} | {method} | {r['psnr_count']:.2f} | {_num(r['psnr_range'])} "
+            f"| {_num(r['ssim'], 3)} |"
+        )
+    if args.notes is not None:
+        lines += ["", args.notes.read_text().strip()]
+    args.output.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.output}")
+
+
+def _range(values: Any) -> str:
+    low, high = values
+    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+if __name__ == "__main__":
+    main()
