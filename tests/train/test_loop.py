@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ def test_writes_a_model_a_log_and_a_checkpoint(dataset: Path, tmp_path: Path) ->
     assert [int(r["step"]) for r in rows] == [2, 4]
     assert all(r["psnr_count"] for r in rows)
     assert (work_dir(output) / "checkpoint.pt").exists()
+    summary = json.loads((work_dir(output) / "summary.json").read_text())
+    assert summary["steps"] == 4
+    assert summary["best_validation"] == result.best_validation
     network = load_model(output).network
     assert not network.training
 

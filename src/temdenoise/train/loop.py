@@ -3,8 +3,9 @@
 Every step draws its patches, doses and noise from generators seeded by (seed, step),
 so a run is deterministic for its seed and a resumed run continues exactly as if it
 had not been interrupted. The working folder ``OUTPUT.train/`` holds the checkpoint,
-``log.csv`` (one row every 10 steps and at every validation) and ``config.json``; the
-model file is written (atomically) at the end with the weights of the best validation.
+``log.csv`` (one row every 10 steps and at every validation), ``config.json`` and, at
+the end, ``summary.json``; the model file is written (atomically) at the end with the
+weights of the best validation.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
+import json
 import logging
 import math
 import shutil
@@ -194,7 +196,7 @@ def _train(
         checkpoint, run=run, network=network, optimizer=optimizer, scheduler=scheduler, state=state
     )
     _save(config, network, state, train_sets, val_sets, noise, doses, pixel_size, device, stopped)
-    return TrainResult(
+    result = TrainResult(
         config.output,
         log,
         state.step,
@@ -203,6 +205,9 @@ def _train(
         state.elapsed,
         stopped,
     )
+    summary = {k: str(v) if isinstance(v, Path) else v for k, v in vars(result).items()}
+    (work / "summary.json").write_text(json.dumps(summary, indent=2))
+    return result
 
 
 def _prepare(config: TrainConfig) -> Path:
