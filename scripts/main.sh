@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The main job. Until `temdenoise demo` exists it reports what is installed.
-source "$(dirname "${BASH_SOURCE[0]}")/env.sh" ""
+# The main job: the whole chain on a simulated in situ movie (temdenoise demo), written to
+# demo-output/ (rerunning reuses the finished stages). Extra arguments go to `temdenoise demo`.
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh" "sim"
 cd "$ROOT"
-temdenoise info "$@"
+temdenoise info
+temdenoise demo -o demo-output "$@"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from temdenoise import __version__
+from temdenoise.cli_demo import add_demo
 from temdenoise.cli_train import add_train
 from temdenoise.errors import TemdenoiseError
 
@@ -153,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--config", type=Path, default=None, help="JSON SimulateConfig to start from")
     sim.set_defaults(command=_simulate)
     _add_evaluate(sub)
+    add_demo(sub)
     add_train(sub)
     return parser
 
