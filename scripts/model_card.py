@@ -24,8 +24,10 @@ def main() -> None:
     """Parse the arguments, run, print and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
-    parser.add_argument("--quality", type=Path, required=True)
-    parser.add_argument("--command", required=True, help="the command that wrote --quality")
+    parser.add_argument("--quality", type=Path, nargs="+", required=True, help="quality JSONs")
+    parser.add_argument(
+        "--command", nargs="+", required=True, help="the commands that wrote --quality"
+    )
     parser.add_argument("--notes", type=Path, default=None)
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
@@ -34,7 +36,9 @@ def main() -> None:
     t = h.training
     net = loaded.network
     params = sum(p.numel() for p in net.parameters())
-    quality = json.loads(args.quality.read_text())
+    runs = [json.loads(p.read_text()) for p in args.quality]
+    quality = runs[0]
+    rows = _merge([r["rows"] for r in runs])
     lines = [
         f"# {h.name}",
         "",
@@ -112,13 +116,13 @@ def main() -> None:
         f"{quality['device']}. Printed by:",
         "",
         "```",
-        args.command,
+        *args.command,
         "```",
         "",
         "| dose (counts/px) | method | psnr_count (dB) | psnr_range (dB) | SSIM |",
         "|---|---|---|---|---|",
     ]
-    for r in quality["rows"]:
+    for r in rows:
         method = f"**{r['method']}**" if r["method"] == h.name else r["method"]
         lines.append(
             f"| {r['dose']:g} | {method} | {r['psnr_count']:.2f} | {_num(r['psnr_range'])} "
@@ -128,6 +132,15 @@ def main() -> None:
         lines += ["", args.notes.read_text().strip()]
     args.output.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
+
+
+def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Rows of several runs on the same images and draws, by dose, each method once."""
+    seen: dict[tuple[float, str], dict[str, Any]] = {}
+    for table in tables:
+        for row in table:
+            seen.setdefault((row["dose"], row["method"]), row)
+    return sorted(seen.values(), key=lambda r: r["dose"])
 
 
 def _range(values: Any) -> str:

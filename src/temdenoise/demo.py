@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from temdenoise import __version__
+from temdenoise._files import default_mode
 from temdenoise.config import (
     DemoConfig,
     DenoiseConfig,
@@ -282,6 +283,7 @@ def _write_manifest(out: Path, body: dict[str, Any]) -> None:
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(json.dumps(body, indent=2) + "\n")
+        default_mode(tmp)
         os.replace(tmp, out / MANIFEST)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

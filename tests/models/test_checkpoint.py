@@ -160,3 +160,13 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
     _write_with_header(bad, tensors, header)
     with pytest.raises(ModelFileError, match="weights do not fit dncnn"):
         load_model(bad)
+
+
+def test_saved_model_is_readable_by_others_as_the_umask_allows(tmp_path):
+    import os
+
+    path = tmp_path / "m.safetensors"
+    save_model(path, BFDnCNN(depth=2, width=2), pixel_size=0.1, dose_range=(0.5, 0.5))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask

@@ -25,6 +25,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from temdenoise import __version__
+from temdenoise._files import default_mode
 from temdenoise.errors import ModelFileError
 from temdenoise.models import build_model
 from temdenoise.models.base import Denoiser
@@ -148,6 +149,7 @@ def save_model(
     os.close(fd)
     try:
         save_file(tensors, tmp, metadata={HEADER_KEY: header.model_dump_json()})
+        default_mode(tmp)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

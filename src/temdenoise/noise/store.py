@@ -7,6 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from temdenoise._files import default_mode
 from temdenoise.errors import InputError
 from temdenoise.noise.base import NoiseModel, json_safe
 
@@ -20,6 +21,7 @@ def save_noise_model(model: NoiseModel, path: str | os.PathLike[str]) -> Path:
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(text + "\n")
+        default_mode(tmp)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from temdenoise._files import default_mode
 from temdenoise.errors import ConfigError, InputError
 
 FORMAT = "temdenoise-train-checkpoint"
@@ -64,6 +65,7 @@ def save_checkpoint(
     os.close(fd)
     try:
         torch.save(payload, tmp)
+        default_mode(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
