@@ -145,7 +145,9 @@ def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 def _range(values: Any) -> str:
     low, high = values
-    return f"{low:g}" if low == high else f"{low:g}-{high:g}"
+    if low == high:
+        return f"{low:g}"
+    return f"{low:g} to {high:g}" if min(low, high) < 0 else f"{low:g}-{high:g}"
 
 
 def _num(value: float | None, digits: int = 2) -> str:
