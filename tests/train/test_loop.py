@@ -130,3 +130,8 @@ def test_learns_something(dataset: Path, tmp_path: Path) -> None:
     )
     noisy_psnr = 10 * math.log10(1 / 0.45 / 1.3)  # Poisson MSE = mean expected count
     assert result.best_validation["psnr_count"] > noisy_psnr + 3
+
+
+def test_bad_architecture_parameters_are_a_config_error(dataset: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="arch_params"):
+        run_train(_config(dataset, tmp_path / "m.safetensors", arch_params={"depth": 1}))

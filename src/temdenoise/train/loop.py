@@ -116,7 +116,10 @@ def _train(
     device = resolve_device(config.device)
     pixel_size = config.pixel_size or train_sets[0].pixel_size
     torch.manual_seed(config.seed)
-    network = build_model(config.arch, **config.arch_params).to(device)
+    try:
+        network = build_model(config.arch, **config.arch_params).to(device)
+    except ValueError as exc:
+        raise ConfigError(f"arch_params: {exc}") from None
     network.train()
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
@@ -144,6 +147,8 @@ def _train(
         size=config.val_size,
         seed=config.seed,
     )
+    if not validation:
+        raise InputError(f"{config.data[0]}: the held-out images have no contrast to score")
     sets = [(s.images, _zoom_range(s, config)) for s in train_sets]
     log = work / "log.csv"
     _write_log(log, state.rows)
