@@ -32,6 +32,12 @@ def add_train(sub: Any) -> None:
     tr.add_argument(
         "--arch-params", type=_json, default=None, metavar="JSON", help="e.g. '{\"scales\": 4}'"
     )
+    tr.add_argument(
+        "--init", default=None, metavar="MODEL", help="start from a shipped name or model file"
+    )
+    tr.add_argument(
+        "--drift", type=float, default=None, help="multi-frame: px per frame, at most (default 1)"
+    )
     tr.add_argument("--steps", type=int, default=None, help="optimizer steps (default 20000)")
     tr.add_argument("--batch-size", type=int, default=None, help="patches per step (default 16)")
     tr.add_argument("--patch-size", type=int, default=None, help="patch side, px (default 128)")
@@ -61,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         "dose_range": args.dose_range,
         "arch": args.arch,
         "arch_params": args.arch_params,
+        "init": args.init,
+        "drift": args.drift,
         "steps": args.steps,
         "batch_size": args.batch_size,
         "patch_size": args.patch_size,

@@ -318,9 +318,13 @@ class TrainConfig(StageConfig):
     rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
     ``lr_patience`` validations. Validation every ``val_every`` steps on the central
     ``val_size`` px of up to ``val_images`` held-out (``test`` split) images at
-    ``val_doses``. A checkpoint every ``checkpoint_every`` steps allows ``resume``;
-    ``time_limit`` (minutes) stops early, and the model file holds the weights of the best
-    validation.
+    ``val_doses``. A network taking several frames (``arch_params["in_frames"]``) learns
+    from windows of patches drifting by up to ``drift`` px per frame. ``init`` starts from
+    the weights of another model of the same architecture; a one-frame model seeds a
+    multi-frame one by spreading its first layer over the frames (at the start, the
+    network denoises the mean of the window). A checkpoint every ``checkpoint_every``
+    steps allows ``resume``; ``time_limit`` (minutes) stops early, and the model file
+    holds the weights of the best validation.
     """
 
     data: tuple[Path, ...] = Field(min_length=1)
@@ -344,6 +348,8 @@ class TrainConfig(StageConfig):
     pixel_size: float | None = Field(default=None, gt=0, description="nominal, angstrom/px")
     pixel_size_range: tuple[float, float] | None = None
     rotation_max: float = Field(default=10.0, ge=0, le=45, description="degrees")
+    drift: float = Field(default=1.0, ge=0, description="multi-frame: px per frame, at most")
+    init: str | None = Field(default=None, description="shipped model name or model file")
     seed: int = Field(default=0, ge=0)
     device: str | None = None
     threads: int | None = Field(default=None, ge=1, description="CPU threads")

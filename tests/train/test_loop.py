@@ -135,3 +135,30 @@ def test_learns_something(dataset: Path, tmp_path: Path) -> None:
 def test_bad_architecture_parameters_are_a_config_error(dataset: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="arch_params"):
         run_train(_config(dataset, tmp_path / "m.safetensors", arch_params={"depth": 1}))
+
+
+def test_a_multi_frame_network_starts_from_a_one_frame_model(dataset: Path, tmp_path: Path) -> None:
+    single = tmp_path / "one.safetensors"
+    run_train(_config(dataset, single, steps=2))
+    output = tmp_path / "three.safetensors"
+    arch = {"depth": 3, "width": 4, "in_frames": 3}
+    result = run_train(_config(dataset, output, arch_params=arch, init=str(single), steps=2))
+    model = load_model(output)
+    assert model.network.in_frames == 3
+    assert model.header.training["init"]["weights_sha256"] == read_header(single).weights_sha256
+    assert model.header.training["augment"]["frames"] == 3
+    assert math.isfinite(result.best_validation["psnr_count"])
+
+
+def test_an_init_of_another_architecture_is_a_config_error(dataset: Path, tmp_path: Path) -> None:
+    single = tmp_path / "one.safetensors"
+    run_train(_config(dataset, single, steps=2))
+    bad = _config(
+        dataset,
+        tmp_path / "u.safetensors",
+        arch="unet",
+        arch_params={"scales": 2},
+        init=str(single),
+    )
+    with pytest.raises(ConfigError, match=r"one\.safetensors: cannot start"):
+        run_train(bad)

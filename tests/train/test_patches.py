@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from temdenoise.train.patches import resample_patch, sample_patches
+from temdenoise.train.patches import drift_offsets, resample_patch, sample_patches
 
 
 def _image() -> torch.Tensor:
@@ -44,3 +44,40 @@ def test_patches_are_deterministic_for_a_generator_and_vary_without_it() -> None
     torch.testing.assert_close(first, draw(1), atol=0, rtol=0)
     assert not torch.equal(first, draw(2))
     assert float(first.min()) >= 0
+
+
+def test_a_shift_displaces_the_crop_by_whole_pixels() -> None:
+    image = _image()
+    patch = resample_patch(image, size=8, zoom=1.0, angle=0.0, where=(0.5, 0.5), shift=(2, -1))
+    torch.testing.assert_close(patch, image[6:14, 3:11], atol=1e-5, rtol=0)
+
+
+def test_drift_is_centred_on_the_middle_frame_and_bounded_by_the_speed() -> None:
+    gen = torch.Generator().manual_seed(3)
+    offsets = torch.tensor(drift_offsets(200, 5, 2.0, gen))  # (windows, frames, 2)
+    assert offsets.shape == (200, 5, 2)
+    assert torch.equal(offsets[:, 2], torch.zeros(200, 2))
+    steps = offsets[:, 1:] - offsets[:, :-1]
+    speed = steps.mean(dim=1).norm(dim=-1)  # the velocity, blurred by the jitter
+    assert float(speed.max()) < 2.0 + 0.6
+    assert float(speed.mean()) > 0.5
+    assert drift_offsets(3, 1, 2.0, gen) == [[(0.0, 0.0)]] * 3
+
+
+def test_windows_hold_the_same_scene_moved_along_the_drift() -> None:
+    stripes = torch.sin(torch.arange(64.0) * 2 * math.pi / 16).expand(64, 64) + 2  # along columns
+    gen = torch.Generator().manual_seed(0)
+    windows = sample_patches(
+        [(stripes[None], (1.0, 1.0))],
+        count=4,
+        size=16,
+        rotation_max=0.0,
+        generator=gen,
+        frames=3,
+        drift=0.0,
+    )
+    assert windows.shape == (4, 3, 16, 16)
+    for window in windows:
+        assert not torch.equal(window[0], window[1])  # the jitter moves the scene...
+        for frame in window:  # ...but every frame is the same stripes, displaced
+            torch.testing.assert_close(frame.mean(), window[1].mean(), atol=0.05, rtol=0)

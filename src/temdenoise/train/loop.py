@@ -31,12 +31,14 @@ from temdenoise.errors import ConfigError, InputError, OutputError
 from temdenoise.infer.device import describe_device, resolve_device
 from temdenoise.models import build_model
 from temdenoise.models.base import Denoiser
-from temdenoise.models.checkpoint import save_model
+from temdenoise.models.checkpoint import LoadedModel, load_model, save_model
 from temdenoise.noise import NoiseModel, Poisson, load_noise_model
+from temdenoise.pretrained import resolve_model
 from temdenoise.train.data import CleanSet, read_clean
 from temdenoise.train.patches import sample_patches
 from temdenoise.train.state import RunState, load_checkpoint, save_checkpoint
 from temdenoise.train.validate import ValidationImage, validate, validation_set
+from temdenoise.train.warm import warm_start
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +96,13 @@ def run_train(
             f"{config.data[0]}: no held-out images for validation; simulate with --n-test"
         )
     noise, doses = _noise(config)
+    init = load_model(resolve_model(config.init)) if config.init else None
     work = _prepare(config)
     threads = torch.get_num_threads()
     if config.threads:
         torch.set_num_threads(config.threads)
     try:
-        return _train(config, work, train_sets, val_sets, noise, doses, progress)
+        return _train(config, work, train_sets, val_sets, noise, doses, init, progress)
     finally:
         torch.set_num_threads(threads)
 
@@ -111,16 +114,22 @@ def _train(
     val_sets: list[CleanSet],
     noise: NoiseModel,
     doses: tuple[float, float],
+    init: LoadedModel | None,
     progress: Callable[[TrainStatus], None] | None,
 ) -> TrainResult:
     device = resolve_device(config.device)
     pixel_size = config.pixel_size or train_sets[0].pixel_size
     torch.manual_seed(config.seed)
     try:
-        network = build_model(config.arch, **config.arch_params).to(device)
+        network = build_model(config.arch, **config.arch_params)
     except ValueError as exc:
         raise ConfigError(f"arch_params: {exc}") from None
-    network.train()
+    if init is not None:
+        try:
+            warm_start(network, init.network)
+        except ValueError as exc:
+            raise ConfigError(f"{init.path}: {exc}") from None
+    network.to(device).train()
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer,
@@ -146,6 +155,8 @@ def _train(
         count=config.val_images,
         size=config.val_size,
         seed=config.seed,
+        frames=network.in_frames,
+        drift=config.drift,
     )
     if not validation:
         raise InputError(f"{config.data[0]}: the held-out images have no contrast to score")
@@ -200,7 +211,7 @@ def _train(
     save_checkpoint(
         checkpoint, run=run, network=network, optimizer=optimizer, scheduler=scheduler, state=state
     )
-    _save(config, network, state, train_sets, val_sets, noise, doses, pixel_size, device, stopped)
+    _save(config, network, state, train_sets, val_sets, (noise, doses), init, pixel_size, stopped)
     result = TrainResult(
         config.output,
         log,
@@ -279,12 +290,15 @@ def _train_step(
     device: torch.device,
 ) -> float:
     cpu, on_device = _generators(config.seed, step, device)
+    frames = network.in_frames
     clean = sample_patches(
         sets,
         count=config.batch_size,
         size=config.patch_size,
         rotation_max=config.rotation_max,
         generator=cpu,
+        frames=frames,
+        drift=config.drift,
     ).to(device)
     low, high = doses
     u = torch.rand(config.batch_size, generator=cpu, dtype=torch.float64)
@@ -293,12 +307,23 @@ def _train_step(
     noisy = noise.sample_torch(clean * scale, generator=on_device)
     with _autocast(device):
         estimate = network(noisy / scale)
-    error = (estimate.float() - clean).pow(2).mean(dim=(1, 2, 3))
+    target = clean[:, frames // 2 : frames // 2 + 1]
+    error = (estimate.float() - target).pow(2).mean(dim=(1, 2, 3))
     loss = (error * dose).mean()  # MSE in counts over the Poisson variance: doses weigh alike
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
     return float(loss.detach())
+
+
+def _describe_init(init: LoadedModel | None) -> dict[str, Any] | None:
+    if init is None:
+        return None
+    return {
+        "path": str(init.path),
+        "name": init.header.name,
+        "weights_sha256": init.header.weights_sha256,
+    }
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
@@ -366,12 +391,13 @@ def _save(
     state: RunState,
     train_sets: list[CleanSet],
     val_sets: list[CleanSet],
-    noise: NoiseModel,
-    doses: tuple[float, float],
+    noise_doses: tuple[NoiseModel, tuple[float, float]],
+    init: LoadedModel | None,
     pixel_size: float,
-    device: torch.device,
     stopped: bool,
 ) -> None:
+    noise, doses = noise_doses
+    device = next(network.parameters()).device
     best = copy.deepcopy(network).cpu()
     if state.best_weights is not None:
         best.load_state_dict(state.best_weights)
@@ -414,7 +440,10 @@ def _save(
             ],
             "rotation_max": config.rotation_max,
             "flips_and_quarter_turns": True,
+            "frames": network.in_frames,
+            "drift_px_per_frame": config.drift if network.in_frames > 1 else 0.0,
         },
+        "init": _describe_init(init),
         "seed": config.seed,
         "device": describe_device(device),
         "torch": torch.__version__,

@@ -5,6 +5,11 @@ flipped and turned by a multiple of 90 degrees (exact). Resampling is bicubic on
 ``m`` times finer than the patch, averaged over ``m`` x ``m`` blocks when the patch is
 coarser than the image (``m`` = ceil(zoom)), so coarser pixels integrate the signal
 instead of aliasing it. Intensities stay in the image's units (vacuum 1).
+
+A window of ``k`` frames (for networks that take several frames) cuts the same patch
+``k`` times from its image, each displaced along a drift: a constant velocity of random
+direction and speed (up to ``drift`` patch pixels per frame) plus a random walk of a
+quarter pixel per frame, centred on the middle frame, which is the training target.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ def sample_patches(
     size: int,
     rotation_max: float,
     generator: torch.Generator,
+    frames: int = 1,
+    drift: float = 0.0,
 ) -> torch.Tensor:
-    """Draw ``count`` augmented patches.
+    """Draw ``count`` augmented patches, or windows of ``frames`` drifting patches.
 
     Parameters
     ----------
@@ -38,10 +45,14 @@ def sample_patches(
         Largest in-plane rotation before the 90-degree turns, degrees.
     generator : torch.Generator
         CPU generator: the only source of randomness.
+    frames : int
+        Frames per window (1: single patches; the draws are then those of older versions).
+    drift : float
+        Largest drift speed between frames of a window, patch pixels per frame.
 
     Returns
     -------
-    torch.Tensor of float32, shape (count, 1, size, size)
+    torch.Tensor of float32, shape (count, frames, size, size)
 
     """
     sizes = [int(images.shape[0]) for images, _ in sets]
@@ -49,8 +60,9 @@ def sample_patches(
     if total == 0:
         raise ValueError("no images to cut patches from")
     draws = torch.rand((count, 7), generator=generator, dtype=torch.float64).tolist()
+    shifts = drift_offsets(count, frames, drift, generator)
     patches = []
-    for u in draws:
+    for u, offsets in zip(draws, shifts, strict=True):
         index = min(int(u[0] * total), total - 1)
         which = 0
         while index >= sizes[which]:
@@ -59,22 +71,59 @@ def sample_patches(
         images, (low, high) = sets[which]
         zoom = math.exp(math.log(low) + u[1] * (math.log(high) - math.log(low)))
         angle = math.radians((2 * u[2] - 1) * rotation_max)
-        patch = resample_patch(images[index], size=size, zoom=zoom, angle=angle, where=(u[3], u[4]))
+        patch = torch.stack(
+            [
+                resample_patch(
+                    images[index], size=size, zoom=zoom, angle=angle, where=(u[3], u[4]), shift=o
+                )
+                for o in offsets
+            ]
+        )
         patch = torch.rot90(patch, int(u[5] * 4) % 4, dims=(-2, -1))
         if u[6] < 0.5:
             patch = torch.flip(patch, dims=(-1,))
         patches.append(patch)
-    return torch.stack(patches)[:, None]
+    return torch.stack(patches)
+
+
+def drift_offsets(
+    count: int, frames: int, drift: float, generator: torch.Generator
+) -> list[list[tuple[float, float]]]:
+    """Per window, the (row, column) displacement of every frame, in patch pixels."""
+    if frames < 1 or frames % 2 == 0:
+        raise ValueError(f"frames must be a positive odd number, got {frames}")
+    if frames == 1:
+        return [[(0.0, 0.0)]] * count  # no draws: single patches stay as they were
+    mid = frames // 2
+    speed = torch.rand(count, generator=generator, dtype=torch.float64) * drift
+    direction = torch.rand(count, generator=generator, dtype=torch.float64) * 2 * math.pi
+    jitter = torch.randn((count, frames, 2), generator=generator, dtype=torch.float64) / 4
+    jitter[:, mid] = 0
+    walk = torch.zeros_like(jitter)  # random walk outwards from the middle frame
+    for j in range(1, mid + 1):
+        walk[:, mid + j] = walk[:, mid + j - 1] + jitter[:, mid + j]
+        walk[:, mid - j] = walk[:, mid - j + 1] + jitter[:, mid - j]
+    t = torch.arange(frames, dtype=torch.float64) - mid
+    velocity = torch.stack((speed * torch.sin(direction), speed * torch.cos(direction)), dim=-1)
+    offsets = t[None, :, None] * velocity[:, None, :] + walk
+    return [[(float(r), float(c)) for r, c in window] for window in offsets.tolist()]
 
 
 def resample_patch(
-    image: torch.Tensor, *, size: int, zoom: float, angle: float, where: tuple[float, float]
+    image: torch.Tensor,
+    *,
+    size: int,
+    zoom: float,
+    angle: float,
+    where: tuple[float, float],
+    shift: tuple[float, float] = (0.0, 0.0),
 ) -> torch.Tensor:
     """One ``size`` x ``size`` patch of ``image`` at ``zoom`` times its pixel size.
 
     ``angle`` (radians) turns the patch; ``where`` (two numbers in [0, 1]) places its
     centre among the positions where the turned patch lies inside the image (reflection
-    fills what does not fit). Returns float32 (size, size), clipped at 0.
+    fills what does not fit); ``shift`` then displaces it by (rows, columns) patch
+    pixels. Returns float32 (size, size), clipped at 0.
     """
     rows, cols = image.shape
     m = max(1, math.ceil(zoom - 1e-9))
@@ -86,6 +135,7 @@ def resample_patch(
     ]
     offsets = ((torch.arange(fine, dtype=torch.float64) + 0.5) / m - size / 2) * zoom
     o_row, o_col = torch.meshgrid(offsets, offsets, indexing="ij")
+    o_row, o_col = o_row + shift[0] * zoom, o_col + shift[1] * zoom
     cos, sin = math.cos(angle), math.sin(angle)
     row = centre[0] + cos * o_row - sin * o_col
     col = centre[1] + sin * o_row + cos * o_col

@@ -11,11 +11,16 @@ import torch
 from temdenoise.evaluate.metrics import psnr_count, psnr_range, ssim
 from temdenoise.models.base import Denoiser
 from temdenoise.noise import NoiseModel
+from temdenoise.train.patches import drift_offsets, resample_patch
 
 
 @dataclass(frozen=True)
 class ValidationImage:
-    """One held-out image: expected counts and a fixed noisy draw at ``dose``."""
+    """One held-out image: expected counts and a fixed noisy draw at ``dose``.
+
+    ``noisy`` holds the network's input frames, shape (frames, rows, columns);
+    ``clean`` the expected counts of the middle one.
+    """
 
     clean: np.ndarray
     noisy: torch.Tensor
@@ -30,26 +35,34 @@ def validation_set(
     count: int,
     size: int,
     seed: int,
+    frames: int = 1,
+    drift: float = 0.0,
 ) -> list[ValidationImage]:
     """Central ``size`` px crops of up to ``count`` images (taken in turn from each set).
 
     Crops without contrast (vacuum) are skipped. Each crop is corrupted once per dose
     with a generator seeded from ``seed``, so every validation of a run (and of its
-    resumption) sees the same noisy images.
+    resumption) sees the same noisy images. With ``frames`` > 1 a crop is a window of
+    drifting frames (see :func:`~temdenoise.train.patches.sample_patches`), its drift
+    also fixed by ``seed``.
     """
+    moves = torch.Generator().manual_seed(seed + 1)
     chosen: list[torch.Tensor] = []
     for i in range(max(int(s.shape[0]) for s in sets)):
         for images in sets:
-            crop = _centre(images[i], size) if i < images.shape[0] else None
-            if crop is not None and len(chosen) < count and float(crop.max() - crop.min()) > 0:
-                chosen.append(crop)  # a vacuum crop (constant) has no range to score
+            if i >= images.shape[0] or len(chosen) >= count:
+                continue
+            window = _window(images[i], size, drift_offsets(1, frames, drift, moves)[0])
+            if float(window.max() - window.min()) > 0:
+                chosen.append(window)  # a vacuum crop (constant) has no range to score
     generator = torch.Generator().manual_seed(seed)
     out = []
-    for crop in chosen:
+    for window in chosen:
         for dose in doses:
-            expected = crop * dose
+            expected = window * dose
             noisy = noise.sample_torch(expected, generator=generator)
-            out.append(ValidationImage(expected.numpy().astype(np.float32), noisy, float(dose)))
+            target = expected[frames // 2].numpy().astype(np.float32)
+            out.append(ValidationImage(target, noisy, float(dose)))
     return out
 
 
@@ -67,7 +80,7 @@ def validate(
     try:
         with torch.no_grad():
             for item in images:
-                x = (item.noisy / item.dose)[None, None].to(device)
+                x = (item.noisy / item.dose)[None].to(device)
                 estimate = (network(x)[0, 0].float().cpu() * item.dose).numpy()
                 span = float(item.clean.max() - item.clean.min())
                 rows.setdefault(item.dose, []).append(
@@ -86,6 +99,19 @@ def validate(
     for dose, m in means.items():
         result[f"psnr_count@{dose:g}"] = float(m[0])
     return result
+
+
+def _window(image: torch.Tensor, size: int, offsets: list[tuple[float, float]]) -> torch.Tensor:
+    """Return the central crop (one frame), or crops displaced by ``offsets`` (several)."""
+    if len(offsets) == 1:
+        return _centre(image, size)[None]
+    side = min(size, *image.shape)
+    return torch.stack(
+        [
+            resample_patch(image, size=side, zoom=1.0, angle=0.0, where=(0.5, 0.5), shift=o)
+            for o in offsets
+        ]
+    )
 
 
 def _centre(image: torch.Tensor, size: int) -> torch.Tensor:
