@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from temdenoise import __version__
+from temdenoise.cli_adapt import add_adapt
 from temdenoise.cli_demo import add_demo
 from temdenoise.cli_train import add_train
 from temdenoise.errors import TemdenoiseError
@@ -156,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_evaluate(sub)
     add_demo(sub)
     add_train(sub)
+    add_adapt(sub)
     return parser
 
 
