@@ -154,3 +154,15 @@ def test_residual_check_uses_the_given_variance_line():
     check = metrics.residual_check(noisy, clean, slope=2.0, offset=4.0)
     assert check.variance_ratio == pytest.approx(1.0, abs=0.1)
     assert check.summary()["noise_model"] == {"variance_slope": 2.0, "variance_offset": 4.0}
+
+
+def test_temporal_flicker_is_zero_for_a_movie_that_follows_the_truth_and_grows_with_noise():
+    rng = np.random.default_rng(0)
+    clean = np.cumsum(rng.random((5, 16, 16)), axis=0)  # a changing scene
+    assert metrics.temporal_flicker(clean + 3.0, clean) == pytest.approx(0.0, abs=1e-6)
+    noisy = clean + rng.normal(0, 0.1, clean.shape)
+    assert metrics.temporal_flicker(noisy, clean) == pytest.approx(0.1 * np.sqrt(2), rel=0.1)
+    still = np.ones((4, 8, 8))
+    assert metrics.temporal_flicker(still) == 0.0
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        metrics.temporal_flicker(still[:1])

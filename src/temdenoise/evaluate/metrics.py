@@ -12,6 +12,9 @@ per frame, indexed (row, column).
   unbiased estimate of ``mean((f(y) - clean)**2)``. The copies come from adjacent frames
   of a movie (:func:`umse_adjacent`) or from the 2 x 2 sub-sampling of one frame
   (:func:`umse_subsampled`).
+- :func:`temporal_flicker` measures how a denoised movie flickers: the rms, in counts,
+  of the error in its frame-to-frame changes against the clean movie's (or, without
+  one, of the changes themselves).
 - :func:`residual_check` compares ``noisy - denoised`` with the noise model: its mean,
   its variance per intensity bin against ``slope * intensity + offset`` (Poisson: 1, 0),
   and its spatial whiteness.
@@ -194,6 +197,29 @@ def umse_standard_error(denoised: np.ndarray, a: np.ndarray, b: np.ndarray, c: n
 def upsnr(umse_value: float) -> float:
     """Return the uPSNR in the count convention, ``10 log10(1 / uMSE)``; NaN if uMSE <= 0."""
     return _psnr(umse_value, 1.0) if umse_value > 0 else math.nan
+
+
+def temporal_flicker(denoised: np.ndarray, clean: np.ndarray | None = None) -> float:
+    """Rms frame-to-frame flicker of a denoised movie, in counts per pixel.
+
+    With ``clean``: ``sqrt(mean(((d[t] - d[t-1]) - (c[t] - c[t-1]))**2))`` over all
+    pairs of consecutive frames, the error in the movie's changes (0 for a denoiser
+    that follows every real change and adds none). Without: the rms of ``d[t] - d[t-1]``,
+    which also counts the scene's real motion.
+
+    Parameters
+    ----------
+    denoised, clean : ndarray of shape (frames, rows, columns), frames >= 2
+    """
+    d = np.diff(_as_float(denoised), axis=0)
+    if d.ndim != 3 or d.shape[0] == 0:
+        raise ValueError(f"a movie of at least 2 frames is needed, got shape {denoised.shape}")
+    if clean is not None:
+        c = np.diff(_as_float(clean), axis=0)
+        if c.shape != d.shape:
+            raise ValueError(f"shapes differ: {denoised.shape} and {clean.shape}")
+        d = d - c
+    return float(np.sqrt(np.mean(d**2)))
 
 
 def adjacent_copies(index: int, frames: int) -> tuple[int, int, int]:
