@@ -12,6 +12,7 @@ import torch
 from temdenoise.cli import main
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import ClusterError
+from temdenoise.infer import denoise
 from temdenoise.infer.job import run_denoise
 from temdenoise.io import open_source
 from temdenoise.models import BFUNet
@@ -54,6 +55,20 @@ def test_local_cluster_equals_single_process(job):
     report = run_denoise(config(tmp_path, model, "dask.zarr", cluster="local:2"))
     assert report.stats.computed_frames == 24
     np.testing.assert_array_equal(read(tmp_path / "dask.zarr"), read(tmp_path / "single.zarr"))
+
+
+def test_local_cluster_feeds_multi_frame_windows(job):
+    tmp_path, _ = job
+    torch.manual_seed(1)
+    network = randomize(BFUNet(scales=3, width=4, in_frames=5))
+    model = tmp_path / "five.safetensors"
+    save_model(model, network, pixel_size=1.0, dose_range=(0.1, 10))
+    run_denoise(config(tmp_path, model, "single.zarr"))
+    run_denoise(config(tmp_path, model, "dask.zarr", cluster="local:2"))
+    result = read(tmp_path / "dask.zarr")
+    np.testing.assert_array_equal(result, read(tmp_path / "single.zarr"))
+    expected = denoise(np.load(tmp_path / "movie.npy"), network)
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
 def test_a_killed_worker_does_not_change_the_result(job, monkeypatch):

@@ -125,21 +125,25 @@ def test_read_ahead_is_bounded(movie, unet):
     assert max(ahead) <= 2 * QUEUE_BLOCKS + 2
 
 
-def test_a_failed_write_keeps_finished_blocks_and_resume_is_exact(tmp_path, movie, unet):
+@pytest.mark.parametrize("in_frames", [1, 5])
+def test_a_failed_write_keeps_finished_blocks_and_resume_is_exact(movie, unet, in_frames):
     path, frames = movie
+    net = unet if in_frames == 1 else randomize(BFUNet(scales=3, width=4, in_frames=in_frames))
     with open_source(path) as src:
         reference = ListSink(frames.shape)
-        denoise_movie(src, reference, unet, block_frames=3)
+        denoise_movie(src, reference, net, block_frames=3)
         sink = ListSink(frames.shape, fail_after=2)
         with pytest.raises(OSError, match="No space left"):
-            denoise_movie(src, sink, unet, block_frames=3)
+            denoise_movie(src, sink, net, block_frames=3)
         assert sink.blocks == {0, 1}
         sink.fail_after = None
         seen = []
-        stats = denoise_movie(src, sink, unet, block_frames=3, progress=lambda d, t: seen.append(d))
+        stats = denoise_movie(src, sink, net, block_frames=3, progress=lambda d, t: seen.append(d))
     assert stats.computed_frames == 5
     assert seen[0] == 6
     np.testing.assert_array_equal(sink.out, reference.out)
+    expected = denoise(frames, net)  # the windows of the whole movie, in memory
+    np.testing.assert_allclose(sink.out, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
 def config(movie_path, output, model_file, **kwargs):
