@@ -48,6 +48,7 @@ def main() -> None:
         default=1.0,
         help="vacuum counts/px of the clean movie as stored",
     )
+    parser.add_argument("--dataset", default=None, help="array inside the .zarr (e.g. clean)")
     parser.add_argument("--dose", type=float, default=0.45, help="vacuum counts/px to draw at")
     parser.add_argument("--psf-row", type=float, default=0.0, help="detector spread, rows, px")
     parser.add_argument("--models", nargs="*", default=["bf-unet"], help="names, files, L=FILE")
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("-o", "--output", type=Path, default=None, help="JSON results")
     args = parser.parse_args()
 
-    with open_source(args.clean) as source:
+    with open_source(args.clean, dataset=args.dataset) as source:
         truth = source.read(0, source.shape[0]).astype(np.float32) * (args.dose / args.clean_dose)
     stages = [Poisson()] + ([DetectorPSF(args.psf_row, 0.0)] if args.psf_row > 0 else [])
     noise = NoiseModel(tuple(stages))

@@ -2,10 +2,12 @@
 
 Everything on the card is read from the model file's header (training provenance), the
 datasets it names (their simulation configs) and the JSON that ``benchmarks/quality.py``
-wrote; the prose sections come from ``--notes`` (a Markdown file).
+(held-out still images) or ``benchmarks/movies.py`` (simulated movies) wrote; the prose
+sections come from ``--notes`` (a Markdown file).
 
-    python scripts/model_card.py MODEL.safetensors --quality quality.json \
-        --command "python benchmarks/quality.py ..." [--notes notes.md] -o NAME.md
+    python scripts/model_card.py MODEL.safetensors [--quality quality.json ...]
+        [--movies movies.json ...] --command "python benchmarks/..." [--notes notes.md]
+        -o NAME.md
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ def main() -> None:
     """Parse the arguments, run, print and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
-    parser.add_argument("--quality", type=Path, nargs="+", required=True, help="quality JSONs")
+    parser.add_argument("--quality", type=Path, nargs="*", default=[], help="quality JSONs")
+    parser.add_argument("--movies", type=Path, nargs="*", default=[], help="movies.py JSONs")
     parser.add_argument(
         "--command", nargs="+", required=True, help="the commands that wrote --quality"
     )
@@ -36,9 +39,8 @@ def main() -> None:
     t = h.training
     net = loaded.network
     params = sum(p.numel() for p in net.parameters())
-    runs = [json.loads(p.read_text()) for p in args.quality]
-    quality = runs[0]
-    rows = _merge([r["rows"] for r in runs])
+    if not args.quality and not args.movies:
+        parser.error("give --quality or --movies")
     lines = [
         f"# {h.name}",
         "",
@@ -94,6 +96,7 @@ def main() -> None:
             if h.noise_model and h.noise_model["stages"][0]["kind"] == "poisson"
             else f"the fitted noise model at {_range(t['doses'])} counts/px."
         ),
+        *_frames_and_init(t),
         "",
         "## Training",
         "",
@@ -108,6 +111,43 @@ def main() -> None:
         f"{t['best_validation']['psnr_count']:.2f} dB, SSIM {t['best_validation']['ssim']:.3f} "
         "on the central crops of the validation images at 0.45 counts/px.",
         "",
+    ]
+    lines += _quality(args.quality, args.command, h.name) + _movies(args.movies, args.command)
+    if args.notes is not None:
+        lines += ["", args.notes.read_text().strip()]
+    args.output.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.output}")
+
+
+def _frames_and_init(t: dict[str, Any]) -> list[str]:
+    lines = []
+    frames = t["augment"].get("frames", 1)
+    if frames > 1:
+        lines += [
+            "",
+            f"The network takes {frames} consecutive frames and denoises the middle one. A "
+            f"training window is one patch cut {frames} times along a drift of random "
+            f"direction and speed up to {t['augment']['drift_px_per_frame']:g} px per frame "
+            "plus a random walk of 0.25 px per frame, with independent noise in each frame.",
+        ]
+    if t.get("init"):
+        init = t["init"]
+        lines += [
+            "",
+            f"Started from `{init['name'] or init['path']}` (weights SHA-256 "
+            f"`{init['weights_sha256'][:16]}...`)"
+            + (", its input layer spread evenly over the frames." if frames > 1 else "."),
+        ]
+    return lines
+
+
+def _quality(paths: list[Path], commands: list[str], name: str) -> list[str]:
+    if not paths:
+        return []
+    runs = [json.loads(p.read_text()) for p in paths]
+    quality = runs[0]
+    rows = _merge([r["rows"] for r in runs])
+    lines = [
         "## Quality on the held-out test set",
         "",
         f"{quality['images']} images of {quality['image_shape'][0]} x {quality['image_shape'][1]}"
@@ -116,22 +156,57 @@ def main() -> None:
         f"{quality['device']}. Printed by:",
         "",
         "```",
-        *args.command,
+        *commands,
         "```",
         "",
         "| dose (counts/px) | method | psnr_count (dB) | psnr_range (dB) | SSIM |",
         "|---|---|---|---|---|",
     ]
     for r in rows:
-        method = f"**{r['method']}**" if r["method"] == h.name else r["method"]
+        method = f"**{r['method']}**" if r["method"] == name else r["method"]
         lines.append(
             f"| {r['dose']:g} | {method} | {r['psnr_count']:.2f} | {_num(r['psnr_range'])} "
             f"| {_num(r['ssim'], 3)} |"
         )
-    if args.notes is not None:
-        lines += ["", args.notes.read_text().strip()]
-    args.output.write_text("\n".join(lines) + "\n")
-    print(f"wrote {args.output}")
+    return lines
+
+
+def _movies(paths: list[Path], commands: list[str]) -> list[str]:
+    if not paths:
+        return []
+    lines = [
+        "",
+        "## Quality on simulated movies",
+        "",
+        "Each clean movie drawn once with Poisson noise (seeded), optionally spread by a "
+        "detector point-spread along the rows; mean over frames; flicker is the rms error of "
+        "the frame-to-frame changes (counts/px, lower is better). Printed by:",
+        "",
+        "```",
+        *commands,
+        "```",
+    ]
+    for path in paths:
+        run = json.loads(path.read_text())
+        stages = ", ".join(
+            s["kind"] + ("" if s["kind"] == "poisson" else f" {s['sigma_row']:g} px along rows")
+            for s in run["noise"]["stages"]
+        )
+        frames, rows, columns = run["shape"]
+        lines += [
+            "",
+            f"`{Path(run['clean']).name}`: {frames} frames of {rows} x {columns} px at "
+            f"{run['dose']:g} counts/px, noise: {stages}; {run['device']}.",
+            "",
+            "| method | psnr_count (dB) | psnr_range (dB) | SSIM | flicker |",
+            "|---|---|---|---|---|",
+        ]
+        for r in run["rows"]:
+            lines.append(
+                f"| {r['method']} | {r['psnr_count']:.2f} | {r['psnr_range']:.2f} "
+                f"| {r['ssim']:.3f} | {r['flicker']:.4f} |"
+            )
+    return lines
 
 
 def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
