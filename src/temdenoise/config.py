@@ -383,10 +383,10 @@ class TrainConfig(StageConfig):
 class AdaptConfig(StageConfig):
     """``temdenoise adapt``: fit a denoiser to a movie without clean data.
 
-    Starts from ``model`` (a shipped name or a model file), or with ``scratch`` from a
-    fresh BF-UNet taking ``frames`` frames, and trains it for ``steps`` steps with the
-    blind-spot loss of :mod:`temdenoise.train.blindspot` on ``batch_size`` patches of
-    ``patch_size`` px cut from up to ``windows`` frame windows of the movie (each cropped
+    Starts from ``model`` (a shipped name or a model file; default ``bf-unet``), or with
+    ``scratch`` from a fresh BF-UNet taking ``frames`` frames, and trains it for ``steps``
+    steps with the blind-spot loss of :mod:`temdenoise.train.blindspot` on ``batch_size``
+    patches of ``patch_size`` px cut from up to ``windows`` frame windows of the movie (each cropped
     to at most ``crop`` px square, flipped but never turned, so that the vertical stays
     vertical). ``hide_vertical`` hides each scored pixel's vertical neighbours too, for
     detectors that correlate them. ``gains_only`` trains only the per-channel gains of
@@ -396,7 +396,7 @@ class AdaptConfig(StageConfig):
 
     input: Path
     output: Path
-    model: str | None = "bf-unet"
+    model: str | None = None
     scratch: bool = False
     frames: int = Field(default=5, ge=1, le=15, description="scratch: frames in")
     dataset: str | None = None

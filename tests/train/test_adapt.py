@@ -96,8 +96,12 @@ def test_scratch_trains_a_multi_frame_video_model_on_the_movie_alone(movie, tmp_
 
 def test_bad_settings_are_one_line_errors(movie, model_file, tmp_path):
     output = tmp_path / "a.safetensors"
-    with pytest.raises(ConfigError, match="--gains-only needs a trained model"):
+    with pytest.raises(ConfigError, match="--scratch trains a new model"):
         run_adapt(_config(movie, output, scratch=True, gains_only=True, pixel_size=1.0))
+    with pytest.raises(ConfigError, match="--scratch trains a new model"):
+        run_adapt(_config(movie, output, scratch=True, model=str(model_file), pixel_size=1.0))
+    with pytest.raises(InputError, match="would replace the input"):
+        run_adapt(_config(movie, movie, model=str(model_file), overwrite=True))
     with pytest.raises(InputError, match=r"movie\.npy: the pixel size is unknown"):
         run_adapt(_config(movie, output, scratch=True))
     output.write_text("keep me")

@@ -81,12 +81,14 @@ def run_adapt(
     InputError, ConfigError, ModelFileError, OutputError
         One line naming the file or setting at fault, before any training step.
     """
+    if config.output.resolve() == config.input.resolve():
+        raise InputError(f"{config.output}: the output would replace the input movie")
     if config.output.exists() and not config.overwrite:
         raise OutputError(f"{config.output}: exists; pass --overwrite to replace it")
     if not config.output.parent.is_dir():
         raise OutputError(f"{config.output}: the folder {config.output.parent} does not exist")
-    if config.scratch and config.gains_only:
-        raise ConfigError("--gains-only needs a trained model to adapt, not --scratch")
+    if config.scratch and (config.gains_only or config.model is not None):
+        raise ConfigError("--scratch trains a new model: it takes neither --model nor --gains-only")
     base = None if config.scratch else load_model(resolve_model(config.model or "bf-unet"))
     network = (
         BFUNet(scales=SCRATCH_SCALES, width=SCRATCH_WIDTH, in_frames=config.frames)
