@@ -8,11 +8,12 @@ denoises the whole movie; the baselines are the noisy movie and the Gaussian fil
 the best sigma for this movie (an oracle). Reported, mean over frames: ``psnr_count``,
 ``psnr_range``, SSIM (``data_range`` max - min of the clean frame), the temporal flicker
 (rms error of the frame-to-frame changes, counts/px, lower is better) and seconds per
-megapixel. ``--write-noisy`` saves the noisy movie (.npy) for ``temdenoise adapt``.
+megapixel. ``--write-noisy`` saves the noisy movie (.npy) for ``temdenoise adapt``;
+``--figure`` draws the middle frame of the clean, noisy and every denoised movie (PNG).
 
     python benchmarks/movies.py --clean MOVIE.zarr [--clean-dose 1] [--dose 0.45]
         [--psf-row 0] [--models bf-unet bf-unet-5f LABEL=FILE ...] [--write-noisy N.npy]
-        [-o movies.json]
+        [--figure F.png] [-o movies.json]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
     parser.add_argument("--write-noisy", type=Path, default=None, help="save the noisy .npy")
+    parser.add_argument("--figure", type=Path, default=None, help="PNG of the middle frame")
     parser.add_argument("-o", "--output", type=Path, default=None, help="JSON results")
     args = parser.parse_args()
 
@@ -72,6 +74,7 @@ def main() -> None:
     rows.append(_row(f"Gaussian, best sigma {sigma:g} px", truth, smoothed, 0.0))
     _print(rows, header=True)
     described = {}
+    shown = {"clean": truth, "noisy": noisy, rows[1]["method"].split(",")[0]: smoothed}
     for spec in args.models:
         label, _, where = spec.rpartition("=")
         model = load_model(resolve_model(where), device=device)
@@ -81,7 +84,11 @@ def main() -> None:
         name = label or model.header.name or where
         rows.append(_row(name, truth, estimate, seconds / (noisy.size / 1e6)))
         described[name] = {"path": str(model.path), "weights_sha256": model.header.weights_sha256}
+        shown[name] = estimate
         _print(rows[-1:], header=False)
+    if args.figure is not None:
+        _figure(args.figure, shown, rows)
+        print(f"wrote {args.figure}")
     result = {
         "clean": str(args.clean),
         "shape": list(truth.shape),
@@ -123,6 +130,28 @@ def _row(method: str, truth: np.ndarray, estimate: np.ndarray, s_per_mp: float) 
         "flicker": temporal_flicker(estimate, truth),
         "seconds_per_megapixel": round(s_per_mp, 3),
     }
+
+
+def _figure(path: Path, movies: dict[str, np.ndarray], rows: list[dict[str, Any]]) -> None:
+    """The middle frame of every movie side by side, on the clean frame's grey scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = next(iter(movies.values())).shape[0] // 2
+    clean = movies["clean"][t]
+    low, high = np.percentile(clean, [0.5, 99.5])
+    scores = {r["method"].split(",")[0]: r for r in rows}
+    fig, axes = plt.subplots(1, len(movies), figsize=(2.4 * len(movies), 2.7), dpi=100)
+    for ax, (name, movie) in zip(axes, movies.items(), strict=True):
+        ax.imshow(movie[t], cmap="gray", vmin=low, vmax=high, interpolation="nearest")
+        score = scores.get("noisy input" if name == "noisy" else name)
+        ax.set_title(name + (f"\n{score['psnr_count']:.1f} dB" if score else "\n"), fontsize=9)
+        ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _print(rows: list[dict[str, Any]], *, header: bool) -> None:
