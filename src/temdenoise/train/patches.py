@@ -46,7 +46,7 @@ def sample_patches(
     generator : torch.Generator
         CPU generator: the only source of randomness.
     frames : int
-        Frames per window (1: single patches; the draws are then those of older versions).
+        Frames per window (1: single patches, drawn exactly as before windows existed).
     drift : float
         Largest drift speed between frames of a window, patch pixels per frame.
 
