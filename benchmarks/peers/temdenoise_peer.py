@@ -1,0 +1,44 @@
+"""temdenoise's own shipped models, run as a peer like the others."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+from common import Result
+
+if TYPE_CHECKING:
+    from temdenoise.models.checkpoint import LoadedModel
+
+
+class Unavailable(RuntimeError):
+    """A method that cannot run here; the message says why."""
+
+
+def load(name: str) -> LoadedModel:
+    """Load a shipped model by name; :class:`Unavailable` when none of that name is shipped."""
+    from temdenoise.errors import ModelFileError
+    from temdenoise.models.checkpoint import load_model
+    from temdenoise.pretrained import resolve_model
+
+    try:
+        return load_model(resolve_model(name), device="cpu")
+    except ModelFileError as error:
+        raise Unavailable(str(error)) from error
+
+
+def run(model: LoadedModel, noisy: np.ndarray, *, movie: bool) -> Result:
+    """Denoise ``noisy`` (counts, shape (images, rows, columns)) on the CPU.
+
+    A multi-frame model sees the neighbouring frames of a movie; independent test images
+    are not a movie, so it is refused there.
+    """
+    from temdenoise.infer.apply import denoise
+
+    frames = model.network.in_frames
+    if frames > 1 and not movie:
+        raise Unavailable(f"takes {frames} consecutive frames; these images are not a movie")
+    started = time.perf_counter()
+    estimate = denoise(noisy, model, device="cpu")
+    return Result(estimate, time.perf_counter() - started, note=model.header.arch)
