@@ -21,4 +21,5 @@ def describe_device(device: torch.device) -> str:
         index = device.index if device.index is not None else torch.cuda.current_device()
         props = torch.cuda.get_device_properties(index)
         return f"cuda:{index} ({props.name}, {props.total_memory / 2**30:.0f} GiB)"
-    return f"cpu ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
