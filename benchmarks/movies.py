@@ -19,6 +19,7 @@ megapixel. ``--write-noisy`` saves the noisy movie (.npy) for ``temdenoise adapt
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import time
 from pathlib import Path
@@ -138,20 +139,29 @@ def _figure(path: Path, movies: dict[str, np.ndarray], rows: list[dict[str, Any]
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from PIL import Image
 
     t = next(iter(movies.values())).shape[0] // 2
     clean = movies["clean"][t]
     low, high = np.percentile(clean, [0.5, 99.5])
     scores = {r["method"].split(",")[0]: r for r in rows}
-    fig, axes = plt.subplots(1, len(movies), figsize=(2.4 * len(movies), 2.7), dpi=100)
-    for ax, (name, movie) in zip(axes, movies.items(), strict=True):
+    rows = -(-len(movies) // 5)
+    columns = -(-len(movies) // rows)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.4 * columns, 2.7 * rows), dpi=100, squeeze=False
+    )
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, (name, movie) in zip(axes.flat, movies.items(), strict=False):
         ax.imshow(movie[t], cmap="gray", vmin=low, vmax=high, interpolation="nearest")
         score = scores.get("noisy input" if name == "noisy" else name)
         ax.set_title(name + (f"\n{score['psnr_count']:.1f} dB" if score else "\n"), fontsize=9)
-        ax.set_axis_off()
-    fig.tight_layout()
-    fig.savefig(path)
+    fig.tight_layout(h_pad=1.5)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
+    buffer.seek(0)
+    Image.open(buffer).convert("L").save(path, optimize=True)  # grey: a third of the bytes
 
 
 def _print(rows: list[dict[str, Any]], *, header: bool) -> None:

@@ -40,7 +40,7 @@ def crop_figure(
     reference = next(iter(images.values()))[0][window]
     low, high = np.percentile(reference, [0.5, 99.5])
     rows = -(-len(images) // COLUMNS)
-    fig, axes = plt.subplots(rows, COLUMNS, figsize=(2.4 * COLUMNS, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, COLUMNS, figsize=(2.4 * COLUMNS, 2.9 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, (label, (image, psnr)) in zip(axes.flat, images.items(), strict=False):
@@ -48,7 +48,7 @@ def crop_figure(
         ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=8)
     size = reference.shape[0]
     fig.suptitle(f"{size}x{size} px crop at {dose:g} counts/px (psnr_count)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=1.2)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
