@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
+from quality import _best_gaussian  # the same oracle as for still images (this folder)
 
 from temdenoise.evaluate.metrics import psnr_count, psnr_range, ssim, temporal_flicker
 from temdenoise.infer import describe_device, resolve_device
@@ -36,8 +36,6 @@ from temdenoise.models.checkpoint import load_model
 from temdenoise.noise import NoiseModel, Poisson
 from temdenoise.noise.detector import DetectorPSF
 from temdenoise.pretrained import resolve_model
-
-SIGMAS = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
 
 
 def main() -> None:
@@ -103,17 +101,6 @@ def main() -> None:
     if args.output is not None:
         args.output.write_text(json.dumps(result, indent=2))
         print(f"wrote {args.output}")
-
-
-def _best_gaussian(truth: np.ndarray, noisy: np.ndarray) -> tuple[float, np.ndarray]:
-    best: tuple[float, float, np.ndarray] | None = None
-    for sigma in SIGMAS:
-        smoothed = ndimage.gaussian_filter(noisy, (0, sigma, sigma), mode="reflect")
-        score = float(np.mean([psnr_count(t, s) for t, s in zip(truth, smoothed, strict=True)]))
-        if best is None or score > best[0]:
-            best = (score, sigma, smoothed)
-    assert best is not None
-    return best[1], best[2]
 
 
 def _row(method: str, truth: np.ndarray, estimate: np.ndarray, s_per_mp: float) -> dict[str, Any]:
