@@ -170,3 +170,13 @@ def test_saved_model_is_readable_by_others_as_the_umask_allows(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_the_header_tells_the_pixel_sizes_a_model_was_trained_over(tmp_path):
+    path = tmp_path / "m.safetensors"
+    net = BFDnCNN(depth=2, width=2)
+    save_model(path, net, pixel_size=0.25, dose_range=(0.1, 10.0))
+    assert read_header(path).trained_pixel_sizes is None
+    training = {"augment": {"pixel_size_range": [0.15, 0.4]}}
+    save_model(path, net, pixel_size=0.25, dose_range=(0.1, 10.0), training=training)
+    assert read_header(path).trained_pixel_sizes == (0.15, 0.4)

@@ -120,3 +120,12 @@ def test_the_command_line_prints_the_loss_before_and_after(movie, model_file, tm
     code = main(["adapt", str(tmp_path / "missing.npy"), "-o", str(tmp_path / "x.safetensors")])
     assert code == 2
     assert "missing.npy" in capsys.readouterr().err
+
+
+def test_a_movie_without_counts_is_refused_and_nothing_is_written(model_file, tmp_path):
+    empty = tmp_path / "dark.npy"
+    np.save(empty, np.zeros((3, 40, 40), dtype=np.uint16))
+    output = tmp_path / "never.safetensors"
+    with pytest.raises(InputError, match=r"dark\.npy: the frames hold no counts"):
+        run_adapt(_config(empty, output, model=str(model_file)))
+    assert not output.exists()

@@ -76,8 +76,7 @@ def run_denoise(
         shape = (stop - first, source.shape[1], source.shape[2])
         data_ps = config.pixel_size or source.metadata.pixel_size
         model_ps = model.header.pixel_size
-        trained = model.header.training.get("augment", {}).get("pixel_size_range")
-        factor = resample_factor(data_ps, model_ps, tuple(trained) if trained else None)
+        factor = resample_factor(data_ps, model_ps, model.header.trained_pixel_sizes)
         _say_sampling(config.input, data_ps, model_ps, factor)
         tile = (
             (config.tile, config.tile)

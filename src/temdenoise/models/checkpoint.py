@@ -69,6 +69,12 @@ class ModelHeader(BaseModel):
             raise ValueError(f"dose_range must satisfy 0 < low <= high, got {value}")
         return value
 
+    @property
+    def trained_pixel_sizes(self) -> tuple[float, float] | None:
+        """Pixel sizes (A/px) the model was trained over, when its training recorded them."""
+        span = self.training.get("augment", {}).get("pixel_size_range")
+        return (float(span[0]), float(span[1])) if span else None
+
 
 @dataclass(frozen=True)
 class LoadedModel:

@@ -103,9 +103,15 @@ def run_adapt(
             source, network.in_frames, count=config.windows, crop=config.crop, seed=config.seed
         )
         shape = source.shape
-    factor = None if base is None else _factor(base, data_ps)
+    factor = (
+        None
+        if base is None
+        else resample_factor(data_ps, base.header.pixel_size, base.header.trained_pixel_sizes)
+    )
     if factor is not None:
         movie = [zoom_frames(w, model_grid_shape(w.shape[1:], factor)) for w in movie]
+    if float(np.mean([w[w.shape[0] // 2].mean() for w in movie])) <= 0:
+        raise InputError(f"{config.input}: the frames hold no counts")
     side = _patch_side(config, movie, network.downsampling)
     threads = torch.get_num_threads()
     if config.threads:
@@ -147,17 +153,16 @@ def read_windows(
     for centre in centres:
         r0 = int(rng.integers(0, max(1, rows - crop + 1)))
         c0 = int(rng.integers(0, max(1, columns - crop + 1)))
-        frames = [source.read(int(j), int(j) + 1)[0] for j in all_windows[centre]]
-        window = np.stack(frames)[:, r0 : r0 + crop, c0 : c0 + crop].astype(np.float32)
+        window = np.stack(  # crop each frame as it is read: frames may be 8k x 8k
+            [
+                np.asarray(source.read(int(j), int(j) + 1)[0, r0 : r0 + crop, c0 : c0 + crop])
+                for j in all_windows[centre]
+            ]
+        ).astype(np.float32)
         if not np.isfinite(window).all():
             raise InputError(f"frames near {centre} contain NaN or infinite values")
         out.append(window)
     return out
-
-
-def _factor(base: LoadedModel, data_ps: float | None) -> float | None:
-    trained = base.header.training.get("augment", {}).get("pixel_size_range")
-    return resample_factor(data_ps, base.header.pixel_size, tuple(trained) if trained else None)
 
 
 def _patch_side(config: AdaptConfig, movie: list[np.ndarray], multiple: int) -> int:
@@ -168,8 +173,6 @@ def _patch_side(config: AdaptConfig, movie: list[np.ndarray], multiple: int) -> 
             f"{config.input}: frames of {smallest} px are too small to adapt on "
             f"(patches need at least 16 px and a multiple of {multiple})"
         )
-    if float(np.mean([w[w.shape[0] // 2].mean() for w in movie])) <= 0:
-        raise InputError(f"{config.input}: the frames hold no counts")
     return int(side)
 
 
@@ -200,9 +203,9 @@ def _adapt(
         if config.time_limit and time.monotonic() - started > 60 * config.time_limit:
             stopped = True
             break
-        inputs, clean_free, scored = _batch(config, windows, side, step)
+        inputs, noisy, scored = _batch(config, windows, side, step)
         estimate = network(inputs.to(device))
-        loss = blind_spot_loss(estimate, clean_free.to(device), scored.to(device))
+        loss = blind_spot_loss(estimate, noisy.to(device), scored.to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
