@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from quality import _best_gaussian  # the same oracle as for still images (this folder)
+from quality import _best_gaussian  # the same oracle and scores as for still images
+from quality import _row as quality_row
 
-from temdenoise.evaluate.metrics import psnr_count, psnr_range, ssim, temporal_flicker
+from temdenoise.evaluate.metrics import temporal_flicker
 from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.apply import denoise
 from temdenoise.io import open_source
@@ -104,20 +105,10 @@ def main() -> None:
 
 
 def _row(method: str, truth: np.ndarray, estimate: np.ndarray, s_per_mp: float) -> dict[str, Any]:
-    counts, ranges, ssims = [], [], []
-    for t, e in zip(truth, estimate, strict=True):
-        counts.append(psnr_count(t, e))
-        span = float(t.max() - t.min())
-        ranges.append(psnr_range(t, e))
-        ssims.append(ssim(t, e, data_range=span))
-    return {
-        "method": method,
-        "psnr_count": float(np.mean(counts)),
-        "psnr_range": float(np.mean(ranges)),
-        "ssim": float(np.mean(ssims)),
-        "flicker": temporal_flicker(estimate, truth),
-        "seconds_per_megapixel": round(s_per_mp, 3),
-    }
+    """The still-image scores of ``benchmarks/quality.py``, mean over frames, and the flicker."""
+    row = quality_row(0.0, method, truth, estimate, s_per_mp)
+    del row["dose"]  # one dose per run: in the JSON's top level
+    return {**row, "flicker": temporal_flicker(estimate, truth)}
 
 
 def _figure(path: Path, movies: dict[str, np.ndarray], rows: list[dict[str, Any]]) -> None:
