@@ -6,16 +6,28 @@ baselines are the noisy input and a Gaussian filter whose sigma is the best for 
 dose on this very set (an oracle, which flatters it). Reported per dose and method: mean
 ``psnr_count`` (peak one count), ``psnr_range`` (peak max - min of the clean image) and
 SSIM (``data_range`` max - min of the clean image), in counts per pixel, and seconds
-per megapixel. Images without contrast (vacuum) count for psnr_count only.
+per megapixel. Images without contrast (vacuum) count for psnr_count only. Every row
+gives the dose both in counts per pixel and in electrons per square angstrom.
+
+With ``--detector-pixel-size A`` the images are scored in a user's regime instead: each
+clean image (on the model grid) is enlarged to a detector of A angstrom per pixel (the
+count-conserving enlargement of ``temdenoise.infer.resample``), drawn with Poisson noise at
+each dose in counts per *detector* pixel, written to a file and denoised by ``temdenoise
+denoise --pixel-size A`` (which bins it to the model's grid and enlarges the result back),
+and scored at the detector's resolution; the Gaussian's sigmas scale with the sampling.
+The seed's regime is ``--detector-pixel-size 0.05 --doses 0.45`` (180 e/A^2).
 
     python benchmarks/quality.py --data test.zarr [--models seed-dncnn bf-unet]
-        [--doses 0.1 0.45 1 5] [--images 20] [-o quality.json]
+        [--doses 0.1 0.45 1 5] [--images 20] [--detector-pixel-size 0.05] [-o quality.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +38,8 @@ from scipy import ndimage
 from temdenoise.evaluate.metrics import psnr_count, psnr_range, ssim
 from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.apply import denoise
+from temdenoise.infer.resample import enlarge_frames
+from temdenoise.io import open_source
 from temdenoise.models.checkpoint import LoadedModel, load_model
 from temdenoise.pretrained import resolve_model
 from temdenoise.train.data import read_clean
@@ -42,6 +56,13 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=20, help="at most this many test images")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--detector-pixel-size",
+        type=float,
+        default=None,
+        metavar="A",
+        help="score on a detector of A angstrom/px, denoised through the CLI (seed's: 0.05)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=None, help="JSON results")
     args = parser.parse_args()
 
@@ -51,25 +72,42 @@ def main() -> None:
     clean = test.images.numpy()[: args.images]  # vacuum = 1
     device = resolve_device(args.device)
     models = {name: load_model(resolve_model(name), device=device) for name in args.models}
+    detector = args.detector_pixel_size
+    scale = 1.0 if detector is None else test.pixel_size / detector
+    side = round(clean.shape[1] * scale)
     rows: list[dict[str, Any]] = []
     for d_index, dose in enumerate(args.doses):
-        truth = clean * np.float32(dose)
+        # the truth in counts per scored pixel: vacuum = dose
+        if detector is None:
+            truth = clean * np.float32(dose)
+        else:
+            per_model_pixel = clean * np.float32(dose * (side / clean.shape[1]) ** 2)
+            truth = np.maximum(enlarge_frames(per_model_pixel, (side, side)), np.float32(0))
+        pixel_size = detector or test.pixel_size
         rng = np.random.default_rng([args.seed, d_index])
         noisy = rng.poisson(truth).astype(np.float32)
-        rows.append(_row(dose, "noisy input", truth, noisy, 0.0))
-        sigma, smoothed = _best_gaussian(truth, noisy)
-        rows.append(_row(dose, f"Gaussian, best sigma {sigma:g} px", truth, smoothed, 0.0))
+        rows.append(_row(dose, pixel_size, "noisy input", truth, noisy, 0.0))
+        sigma, smoothed = _best_gaussian(truth, noisy, scale)
+        rows.append(
+            _row(dose, pixel_size, f"Gaussian, best sigma {sigma:g} px", truth, smoothed, 0.0)
+        )
         for name, model in models.items():
             started = time.perf_counter()
-            estimate = denoise(noisy, model, device=device)
+            if detector is None:
+                estimate = denoise(noisy, model, device=device)
+            else:
+                estimate = _denoise_file(noisy, name, detector, args.device)
             seconds = time.perf_counter() - started
-            rows.append(_row(dose, name, truth, estimate, seconds / (noisy.size / 1e6)))
+            s_per_mp = seconds / (noisy.size / 1e6)
+            rows.append(_row(dose, pixel_size, name, truth, estimate, s_per_mp))
         _print(rows[-(2 + len(models)) :], header=d_index == 0)
     result = {
         "data": str(args.data),
         "images": int(clean.shape[0]),
         "image_shape": list(clean.shape[1:]),
         "pixel_size": test.pixel_size,
+        "detector_pixel_size": detector,
+        "scored_shape": [side, side],
         "fingerprint": test.fingerprint,
         "device": describe_device(device),
         "models": {name: _describe(m) for name, m in models.items()},
@@ -80,9 +118,26 @@ def main() -> None:
         print(f"wrote {args.output}")
 
 
-def _best_gaussian(truth: np.ndarray, noisy: np.ndarray) -> tuple[float, np.ndarray]:
+def _denoise_file(
+    noisy: np.ndarray, model: str, pixel_size: float, device: str | None
+) -> np.ndarray:
+    """Denoise ``noisy`` as a user would: a TIFF stack through ``temdenoise denoise``."""
+    import tifffile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source, output = Path(tmp) / "noisy.tif", Path(tmp) / "denoised.zarr"
+        tifffile.imwrite(source, noisy.astype(np.uint16), imagej=True)
+        command = [sys.executable, "-m", "temdenoise", "denoise", str(source), "-o", str(output)]
+        command += ["--model", model, "--pixel-size", str(pixel_size)]
+        command += ["--device", device] if device else []
+        subprocess.run(command, check=True, capture_output=True, text=True)
+        with open_source(output) as denoised:
+            return np.asarray(denoised.read(0, denoised.shape[0]), dtype=np.float32)
+
+
+def _best_gaussian(truth: np.ndarray, noisy: np.ndarray, scale: float) -> tuple[float, np.ndarray]:
     best: tuple[float, float, np.ndarray] | None = None
-    for sigma in SIGMAS:
+    for sigma in (s * scale for s in SIGMAS):
         smoothed = ndimage.gaussian_filter(noisy, (0, sigma, sigma), mode="reflect")
         score = float(np.mean([psnr_count(t, s) for t, s in zip(truth, smoothed, strict=True)]))
         if best is None or score > best[0]:
@@ -92,7 +147,12 @@ def _best_gaussian(truth: np.ndarray, noisy: np.ndarray) -> tuple[float, np.ndar
 
 
 def _row(
-    dose: float, method: str, truth: np.ndarray, estimate: np.ndarray, s_per_mp: float
+    dose: float,
+    pixel_size: float,
+    method: str,
+    truth: np.ndarray,
+    estimate: np.ndarray,
+    s_per_mp: float,
 ) -> dict[str, Any]:
     counts, ranges, ssims = [], [], []
     for t, e in zip(truth, estimate, strict=True):
@@ -103,6 +163,8 @@ def _row(
             ssims.append(ssim(t, e, data_range=span))
     return {
         "dose": dose,
+        "pixel_size": pixel_size,
+        "electrons_per_A2": dose / pixel_size**2,
         "method": method,
         "psnr_count": float(np.mean(counts)),
         "psnr_range": float(np.mean(ranges)) if ranges else None,
@@ -126,17 +188,19 @@ def _describe(model: LoadedModel) -> dict[str, Any]:
 def _print(rows: list[dict[str, Any]], *, header: bool) -> None:
     if header:
         print(
-            f"| {'dose':>5} | {'method':<28} | {'psnr_count':>10} | {'psnr_range':>10} "
-            f"| {'SSIM':>6} | {'s/MP':>6} |"
+            f"| {'counts/px':>9} | {'A/px':>6} | {'e/A^2':>6} | {'method':<28} | "
+            f"{'psnr_count':>10} | {'psnr_range':>10} | {'SSIM':>6} | {'s/MP':>6} |"
         )
-        print(f"|{'-' * 7}|{'-' * 30}|{'-' * 12}|{'-' * 12}|{'-' * 8}|{'-' * 8}|")
+        print(
+            f"|{'-' * 11}|{'-' * 8}|{'-' * 8}|{'-' * 30}|{'-' * 12}|{'-' * 12}|{'-' * 8}|{'-' * 8}|"
+        )
     for r in rows:
         rng = f"{r['psnr_range']:.2f}" if r["psnr_range"] is not None else "-"
         ss = f"{r['ssim']:.3f}" if r["ssim"] is not None else "-"
         sp = f"{r['seconds_per_megapixel']:.1f}" if r["seconds_per_megapixel"] else "-"
         print(
-            f"| {r['dose']:>5g} | {r['method']:<28} | {r['psnr_count']:>10.2f} | {rng:>10} "
-            f"| {ss:>6} | {sp:>6} |",
+            f"| {r['dose']:>9g} | {r['pixel_size']:>6g} | {r['electrons_per_A2']:>6.3g} | "
+            f"{r['method']:<28} | {r['psnr_count']:>10.2f} | {rng:>10} | {ss:>6} | {sp:>6} |",
             flush=True,
         )
 

@@ -51,6 +51,39 @@ def test_denoise_writes_the_output_and_reports_throughput(tmp_path, movie, model
     assert "already complete" in out
 
 
+def test_a_fine_movie_equals_the_model_on_area_binned_frames_enlarged_back(
+    tmp_path, model_file, capsys
+):
+    from temdenoise.infer import denoise
+    from temdenoise.infer.resample import bin_frames, enlarge_frames
+    from temdenoise.models.checkpoint import load_model
+
+    frames = np.random.default_rng(4).poisson(0.45, size=(4, 100, 120)).astype(np.uint16)
+    np.save(tmp_path / "fine.npy", frames)
+    out = tmp_path / "out.tif"
+    code, text, _ = run(
+        capsys, tmp_path / "fine.npy", "-o", out, "--model", model_file, "--pixel-size", 0.2
+    )
+    assert code == 0
+    dose = frames[0].mean()
+    assert f"{dose:.3g} counts/px at 0.2 A/px ({dose / 0.04:.3g} e/A^2)" in text
+    assert f"binned 5 x 5 to {dose * 25:.3g} counts/px at 1 A/px" in text
+    expected = enlarge_frames(
+        denoise(bin_frames(frames, (20, 24)), load_model(model_file)), (100, 120)
+    )
+    with open_source(out) as src:
+        np.testing.assert_allclose(src.read(0, 4), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_movie_coarser_than_the_model_is_refused_in_one_line(tmp_path, movie, model_file, capsys):
+    out = tmp_path / "out.tif"
+    code, _, err = run(capsys, movie, "-o", out, "--model", model_file, "--pixel-size", 191)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "191 A/px is coarser than the model's trained range 1-1 A/px" in err
+    assert not out.exists()
+
+
 def test_frames_option_selects_a_range(tmp_path, movie, model_file, capsys):
     code, _, _ = run(
         capsys, movie, "-o", tmp_path / "o.zarr", "--model", model_file, "--frames", "2:5"

@@ -85,7 +85,9 @@ def test_demo_writes_movies_noise_model_report_and_table(finished):
     out, stdout = finished
     for name in ("psnr_count", "psnr_range", "SSIM", "uPSNR", "simulate", "denoise", "total"):
         assert name in stdout
-    for name in ("clean.zarr", "noisy.zarr", "noise.json", "noise.png", "denoised.zarr"):
+    assert "0.45 counts/px at 0.05 A/px (180 e/A^2) on the detector" in stdout
+    assert "binned to 0.25 A/px" in stdout
+    for name in ("clean.zarr", "detector.zarr", "noisy.zarr", "noise.json", "denoised.zarr"):
         assert (out / name).exists()
     for name in ("index.html", "metrics.json", "comparison.png", "profiles.png", "likelihood.png"):
         assert (out / "report" / name).exists()
@@ -94,13 +96,14 @@ def test_demo_writes_movies_noise_model_report_and_table(finished):
     assert summary["complete"] is True
     assert [s["name"] for s in summary["stages"]] == list(STAGES)
     metrics = json.loads((out / "report" / "metrics.json").read_text())
-    assert metrics["inputs"]["shape"] == [8, 48, 48]
+    assert metrics["inputs"]["shape"] == [8, 240, 240]  # the detector: 5 x 5 px per model px
     assert summary["metrics"]["psnr_count"]["noisy"] == pytest.approx(
         metrics["summary"]["psnr_count_noisy"], abs=1e-3
     )
     with open_source(out / "noisy.zarr") as noisy:
-        assert noisy.metadata.pixel_size == 0.25
+        assert noisy.metadata.pixel_size == 0.05
         assert noisy.dtype == np.uint16
+        assert noisy.read(0, 8)[:, :24, :24].mean() == pytest.approx(0.45, rel=0.1)  # vacuum
     assert not list(out.glob("*.partial"))
 
 

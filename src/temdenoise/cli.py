@@ -7,13 +7,16 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temdenoise import __version__
 from temdenoise.cli_adapt import add_adapt
 from temdenoise.cli_demo import add_demo
 from temdenoise.cli_train import add_train
 from temdenoise.errors import TemdenoiseError
+
+if TYPE_CHECKING:
+    from temdenoise.infer.job import DenoiseReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -76,6 +79,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     den.add_argument("--dataset", default=None, help="dataset/array/signal inside a container file")
     den.add_argument("--pixel-size", type=float, default=None, help="angstrom per pixel of INPUT")
+    den.add_argument(
+        "--no-resample",
+        dest="resample",
+        action="store_false",
+        default=None,
+        help="denoise on INPUT's own grid (default: bin finer data to the model's grid)",
+    )
     den.add_argument(
         "--frames", type=_frame_range, default=None, metavar="A:B", help="frames A..B-1"
     )
@@ -234,6 +244,7 @@ def _denoise(args: argparse.Namespace) -> int:
         "model": args.model,
         "dataset": args.dataset,
         "pixel_size": args.pixel_size,
+        "resample": args.resample,
         "frames": args.frames,
         "device": args.device,
         "batch_size": args.batch_size,
@@ -250,6 +261,7 @@ def _denoise(args: argparse.Namespace) -> int:
         report = run_denoise(config, progress=bar.update, on_start=bar.start)
     finally:
         bar.close()
+    print(_dose_line(report))
     if report.stats is None:
         print(f"{report.output}: already complete for this input, model and parameters")
         return 0
@@ -262,6 +274,16 @@ def _denoise(args: argparse.Namespace) -> int:
         f"{stats.frames_per_second:.2f} frames/s, {mps:.2f} MP/s)"
     )
     return 0
+
+
+def _dose_line(report: DenoiseReport) -> str:
+    from temdenoise.noise.dose import describe_dose
+
+    line = f"dose (frame 1): {describe_dose(report.dose, report.data_pixel_size)}"
+    if report.factor:
+        binning = f"{1 / report.factor:.3g} x {1 / report.factor:.3g}"
+        line += f"; binned {binning} to {describe_dose(report.grid_dose, report.grid_pixel_size)}"
+    return line
 
 
 def _fit_noise(args: argparse.Namespace) -> int:

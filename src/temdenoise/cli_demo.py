@@ -13,9 +13,10 @@ def add_demo(sub: Any) -> None:
         "demo",
         help="simulate, add noise, fit it, denoise and evaluate a short in situ movie",
         description="Run the whole chain on a simulated in situ movie (a Pt particle on CeO2 "
-        "with surface dynamics, 0.45 counts/px/frame) with the shipped model, and write the "
-        "movies, the noise model, the report and its figures into DIR. Rerunning into the "
-        "same DIR reuses the finished stages. Needs the 'sim' extra (abTEM, ASE).",
+        "with surface dynamics, 0.45 counts/px/frame at 0.05 A/px: the seed's regime) with "
+        "the shipped model, and write the movies, the noise model, the report and its "
+        "figures into DIR. Rerunning into the same DIR reuses the finished stages. Needs "
+        "the 'sim' extra (abTEM, ASE).",
     )
     demo.add_argument(
         "-o", "--output", type=Path, default=None, metavar="DIR", help="folder (demo-output)"
@@ -25,7 +26,16 @@ def add_demo(sub: Any) -> None:
     )
     demo.add_argument("--frames", type=int, default=None, metavar="N", help="frames (16, >= 8)")
     demo.add_argument("--size", type=int, default=None, metavar="PX", help="rows = columns (384)")
-    demo.add_argument("--dose", type=float, default=None, help="vacuum counts/px (default 0.45)")
+    demo.add_argument(
+        "--dose", type=float, default=None, help="vacuum counts per detector px (default 0.45)"
+    )
+    demo.add_argument(
+        "--detector-pixel-size",
+        type=float,
+        default=None,
+        metavar="A",
+        help="detector sampling, angstrom/px (default 0.05; the model grid is 0.25)",
+    )
     demo.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     demo.add_argument("--workers", type=int, default=None, help="simulation processes (2)")
     demo.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: GPU if any)")
@@ -37,13 +47,15 @@ def _demo(args: argparse.Namespace) -> int:
     from temdenoise.config import DemoConfig
     from temdenoise.demo import run_demo, table_lines
 
-    names = ["output", "model", "frames", "size", "dose", "seed", "workers", "device"]
+    names = ["output", "model", "frames", "size", "dose", "detector_pixel_size", "seed"]
+    names += ["workers", "device"]
     config = DemoConfig.from_arguments(args.config, **{n: getattr(args, n) for n in names})
-    bars = _StageBars(pixels=config.size**2)
+    bars = _StageBars(pixels=config.detector_size**2)
     try:
         report = run_demo(config, progress=bars.update)
     finally:
         bars.close()
+    print(_dose_line(config))
     print("\n".join(table_lines(report)))
     print(f"\nfitted noise model: {report.noise}\n")
     for role, path in report.files.items():
@@ -80,3 +92,12 @@ class _StageBars:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _dose_line(config: Any) -> str:
+    from temdenoise.noise.dose import describe_dose
+
+    return (
+        f"dose: {describe_dose(config.dose, config.detector_pixel_size)} on the detector; "
+        f"{describe_dose(config.simulated_dose, config.pixel_size)} on the model grid\n"
+    )

@@ -2,11 +2,16 @@
 
 Stages, each writing into the demo folder ``DIR``::
 
-    clean.zarr        simulate   a movie of a Pt particle on CeO2 with surface dynamics (truth)
+    clean.zarr        simulate   a movie of a Pt particle on CeO2 with surface dynamics, on
+                                 the model grid (pixel_size)
+    detector.zarr     render     the truth on the detector (detector_pixel_size): clean
+                                 enlarged smoothly, counts conserved, vacuum = dose
     noisy.zarr        add noise  Poisson counts at the dose, seeded ("frames", uint16)
     noise.json/.png   fit noise  a noise model fitted to the noisy movie
-    denoised.zarr     denoise    the noisy movie through the streaming denoiser
-    report/           evaluate   metrics.json, figures and index.html against the truth
+    denoised.zarr     denoise    the noisy movie through the streaming denoiser, binned to
+                                 the model grid and enlarged back as a user's file is
+    report/           evaluate   metrics.json, figures and index.html against the truth,
+                                 at the detector's resolution
     demo.json         the settings, stage timings and headline metrics; "complete" last
 
 A rerun into the same folder with the same movie settings resumes: it reuses the
@@ -50,9 +55,9 @@ logger = logging.getLogger(__name__)
 
 FORMAT = "temdenoise-demo"
 MANIFEST = "demo.json"
-CONTENT = ("frames", "size", "pixel_size", "dose", "seed")
+CONTENT = ("frames", "size", "pixel_size", "detector_pixel_size", "dose", "seed")
 """Settings that decide the simulated and noisy movies: a rerun must share them."""
-STAGES = ("simulate", "add noise", "fit noise", "denoise", "evaluate")
+STAGES = ("simulate", "render", "add noise", "fit noise", "denoise", "evaluate")
 METRICS = ("psnr_count", "psnr_range", "ssim", "upsnr_count")
 Progress = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: frames done in a stage (one of :data:`STAGES`)."""
@@ -135,6 +140,7 @@ def run_demo(config: DemoConfig, *, progress: Progress | None = None) -> DemoRep
     previous = _claim(out, config)
     files = {
         "clean": out / "clean.zarr",
+        "truth": out / "detector.zarr",
         "noisy": out / "noisy.zarr",
         "noise model": out / "noise.json",
         "noise figure": out / "noise.png",
@@ -156,7 +162,13 @@ def run_demo(config: DemoConfig, *, progress: Progress | None = None) -> DemoRep
     stages.append(_timed("simulate", start, simulated))
 
     start = time.perf_counter()
-    reused = _add_noise(files["clean"], files["noisy"], config, report("add noise"))
+    key = _movie_key(files["clean"], config)
+    reused = _render(files["clean"], files["truth"], key, config, report("render"))
+    note = "reused" if reused else f"{config.detector_size} px at {config.detector_pixel_size} A/px"
+    stages.append(_timed("render", start, note))
+
+    start = time.perf_counter()
+    reused = _add_noise(files["truth"], files["noisy"], key, config, report("add noise"))
     stages.append(
         _timed("add noise", start, "reused" if reused else f"Poisson, seed {config.seed}")
     )
@@ -298,7 +310,7 @@ def _simulate(path: Path, config: DemoConfig, progress: Callable[[int, int], Non
         movie_frames=config.frames,
         size=config.size,
         pixel_size=config.pixel_size,
-        dose=config.dose,
+        dose=config.simulated_dose,
         seed=config.seed,
         workers=config.workers,
     )
@@ -335,38 +347,48 @@ def draw_counts(clean: NDArray[np.floating[Any]], *, seed: int, frame: int) -> N
     return rng.poisson(np.asarray(clean, dtype=np.float64)).astype(np.uint16)
 
 
-def _add_noise(
-    clean: Path, noisy: Path, config: DemoConfig, progress: Callable[[int, int], None]
-) -> bool:
-    """Write ``noisy`` from ``clean`` unless it is there from the same movie; True if reused."""
+def _reusable(path: Path, key: str) -> bool:
+    """Tell whether ``path`` is a finished demo movie of the movie ``key`` (else remove it)."""
+    import zarr
+
+    if not path.exists():
+        return False
+    attrs = zarr.open_group(path, mode="r").attrs.get("temdenoise", {})
+    if isinstance(attrs, dict) and attrs.get("provenance", {}).get("demo_key") == key:
+        return True
+    shutil.rmtree(path)
+    return False
+
+
+def _write_movie(
+    path: Path,
+    name: str,
+    frames: Callable[[int], NDArray[Any]],
+    shape: tuple[int, int, int],
+    dtype: str,
+    config: DemoConfig,
+    provenance: dict[str, Any],
+    progress: Callable[[int, int], None],
+) -> None:
+    """Write ``frames(t)`` for every t as array ``name`` of a Zarr group at ``path``, atomically."""
     import zarr
 
     from temdenoise.io.metadata import Metadata
 
-    key = _movie_key(clean, config)
-    if noisy.exists():
-        attrs = zarr.open_group(noisy, mode="r").attrs.get("temdenoise", {})
-        if isinstance(attrs, dict) and attrs.get("provenance", {}).get("demo_key") == key:
-            progress(config.frames, config.frames)
-            return True
-        shutil.rmtree(noisy)
-    source: Any = zarr.open_group(clean, mode="r")["clean"]
-    n, rows, cols = source.shape
-    partial = noisy.with_name(noisy.name + ".partial")
+    partial = path.with_name(path.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
     group = zarr.open_group(partial, mode="w")
-    frames = group.create_array(
-        "frames", shape=(n, rows, cols), chunks=(1, rows, cols), dtype="uint16"
-    )
+    n, rows, cols = shape
+    array = group.create_array(name, shape=shape, chunks=(1, rows, cols), dtype=dtype)
     for t in range(n):
-        frames[t] = draw_counts(source[t], seed=config.seed, frame=t)
+        array[t] = frames(t)
         progress(t + 1, n)
     metadata = Metadata(
-        pixel_size=config.pixel_size,
+        pixel_size=config.detector_pixel_size,
         instrument="simulated (temdenoise demo)",
         format="zarr",
-        source=str(noisy),
+        source=str(path),
     )
     group.attrs["temdenoise"] = {
         "metadata": metadata.to_dict(),
@@ -374,12 +396,62 @@ def _add_noise(
             "software": "temdenoise",
             "package_version": __version__,
             "command": "demo",
-            "clean": str(clean),
-            "noise": f"Poisson(clean), seed {config.seed} (SeedSequence spawn key = frame)",
-            "demo_key": key,
+            **provenance,
         },
     }
-    partial.rename(noisy)
+    partial.rename(path)
+
+
+def _render(
+    clean: Path, truth: Path, key: str, config: DemoConfig, progress: Callable[[int, int], None]
+) -> bool:
+    """Write the truth on the detector grid unless it is there from the same movie."""
+    import zarr
+
+    from temdenoise.infer.resample import enlarge_frames
+
+    if _reusable(truth, key):
+        progress(config.frames, config.frames)
+        return True
+    source: Any = zarr.open_group(clean, mode="r")["clean"]
+    side = config.detector_size
+
+    def frame(t: int) -> NDArray[Any]:
+        rendered: NDArray[Any] = np.asarray(source[t : t + 1], dtype=np.float32)
+        if side != config.size:
+            rendered = np.maximum(enlarge_frames(rendered, (side, side)), np.float32(0))
+        return rendered.reshape(side, side)
+
+    provenance = {
+        "clean": str(clean),
+        "render": f"enlarged {config.size} -> {side} px (count-conserving cubic spline), >= 0",
+        "demo_key": key,
+    }
+    shape = (source.shape[0], side, side)
+    _write_movie(truth, "clean", frame, shape, "float32", config, provenance, progress)
+    return False
+
+
+def _add_noise(
+    truth: Path, noisy: Path, key: str, config: DemoConfig, progress: Callable[[int, int], None]
+) -> bool:
+    """Write ``noisy`` from ``truth`` unless it is there from the same movie; True if reused."""
+    import zarr
+
+    if _reusable(noisy, key):
+        progress(config.frames, config.frames)
+        return True
+    source: Any = zarr.open_group(truth, mode="r")["clean"]
+    provenance = {
+        "clean": str(truth),
+        "noise": f"Poisson(clean), seed {config.seed} (SeedSequence spawn key = frame)",
+        "demo_key": key,
+    }
+
+    def frame(t: int) -> NDArray[Any]:
+        return draw_counts(np.asarray(source[t]), seed=config.seed, frame=t)
+
+    _write_movie(noisy, "frames", frame, source.shape, "uint16", config, provenance, progress)
     return False
 
 
@@ -404,7 +476,7 @@ def _fit_noise(
 
     from temdenoise.noise.run import run_fit_noise
 
-    clean = zarr.open_group(noisy.with_name("clean.zarr"), mode="r")["clean"]
+    clean = zarr.open_group(noisy.with_name("detector.zarr"), mode="r")["clean"]
     fit = FitNoiseConfig.build(
         source="demo",
         input=noisy,
@@ -434,8 +506,9 @@ def _denoise(
         progress(config.frames, config.frames)
         return "reused"
     stats = result.stats
-    mps = stats.frames_per_second * config.size**2 / 1e6
-    return f"{stats.computed_frames} frames, {mps:.2f} MP/s"
+    mps = stats.frames_per_second * config.detector_size**2 / 1e6
+    grid = f"binned to {result.grid_pixel_size:.3g} A/px, " if result.factor else ""
+    return f"{stats.computed_frames} frames, {grid}{mps:.2f} MP/s of detector pixels"
 
 
 def surface_line(
@@ -511,11 +584,17 @@ def _evaluate(
 
     shown = config.frames // 2
     clean: Any = zarr.open_group(files["clean"], mode="r")["clean"]
+    scale = config.detector_size / config.size  # detector pixels per simulated pixel
     interface = float(read_parameters(files["clean"])["interface_row"][shown]) * config.size
-    width = 4  # px: about one atomic layer at 0.25 A/px
+    width = 4  # simulated px: about one atomic layer
     line = surface_line(
-        clean[shown], dose=config.dose, interface_row=interface, margin=width / 2 + 1
+        clean[shown],
+        dose=config.simulated_dose,
+        interface_row=interface,
+        margin=width / 2 + 1,
     )
+    if line is not None:  # onto the detector's pixel centres
+        line = tuple((v + 0.5) * scale - 0.5 for v in line)  # type: ignore[assignment]
     report_dir = files["report"].parent
     partial = report_dir.with_name(report_dir.name + ".partial")
     if partial.exists():
@@ -524,14 +603,18 @@ def _evaluate(
         source="demo",
         noisy=files["noisy"],
         denoised=files["denoised"],
-        clean=files["clean"],
+        clean=files["truth"],
         clean_dataset="clean",
         output=partial,
-        pixel_size=config.pixel_size,
+        pixel_size=config.detector_pixel_size,
         frame=shown,
         line=line,
-        width=width,
+        width=max(1, round(width * scale)),
         background=config.dose,
+        atom_sigma=1.5 * scale,  # the defaults are for 0.25 A/px
+        min_distance=max(1, round(4 * scale)),
+        atom_radius=3.0 * scale,
+        tolerance=3.0 * scale,
     )
     run_evaluate(evaluation, progress=progress)
     if report_dir.exists():

@@ -14,6 +14,7 @@ from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError, OutputError
 from temdenoise.infer import denoise
 from temdenoise.infer.job import run_denoise
+from temdenoise.infer.resample import bin_frames, enlarge_frames
 from temdenoise.infer.stream import QUEUE_BLOCKS, denoise_movie, plan_blocks
 from temdenoise.io import Staging, open_source, output_format
 from temdenoise.io.writers import read_attrs
@@ -187,15 +188,36 @@ def test_existing_outputs_of_other_jobs_are_refused_without_overwrite(tmp_path, 
     assert foreign.read_bytes() == b"not ours"
 
 
-def test_resampling_to_the_model_pixel_size_is_announced(tmp_path, movie, model_file, caplog):
+def test_coarser_data_are_refused_in_one_line_and_no_resample_keeps_their_grid(
+    tmp_path, movie, model_file
+):
     path, frames = movie
     out = tmp_path / "out.zarr"
-    report = run_denoise(config(path, out, model_file, pixel_size=0.6))
-    assert report.factor == pytest.approx(1.2)
-    assert "resampled to 0.5 A/px (zoom 1.2) and back" in caplog.text
+    with pytest.raises(InputError, match=r"coarser than the model's trained range.*--no-resample"):
+        run_denoise(config(path, out, model_file, pixel_size=33.0))
+    assert not out.exists()
+    report = run_denoise(config(path, out, model_file, pixel_size=33.0, resample=False))
+    assert report.factor is None
     with open_source(out) as src:
-        assert src.shape == frames.shape
-        assert src.metadata.pixel_size == 0.6
+        assert src.metadata.pixel_size == 33.0
+        np.testing.assert_allclose(src.read(0, 11), denoise(frames, load_model(model_file)))
+
+
+def test_finer_data_are_binned_by_area_and_enlarged_back(tmp_path, model_file, caplog):
+    caplog.set_level("INFO")
+    frames = np.random.default_rng(1).poisson(0.45, size=(5, 80, 95)).astype(np.uint16)
+    np.save(tmp_path / "fine.npy", frames)
+    out = tmp_path / "out.zarr"
+    report = run_denoise(config(tmp_path / "fine.npy", out, model_file, pixel_size=0.1))
+    assert report.factor == pytest.approx(0.2)
+    assert report.grid_pixel_size == pytest.approx(0.5)
+    assert report.grid_dose == pytest.approx(frames[0].mean() * 25)
+    assert "binned by 5 x 5" in caplog.text
+    on_grid = bin_frames(frames, (16, 19))
+    expected = enlarge_frames(denoise(on_grid, load_model(model_file)), (80, 95))
+    with open_source(out) as src:
+        assert src.metadata.pixel_size == 0.1
+        np.testing.assert_allclose(src.read(0, 5), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_full_disk_gives_one_line_and_keeps_finished_blocks(

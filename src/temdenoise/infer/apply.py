@@ -231,10 +231,10 @@ def default_memory_budget(device: torch.device) -> int:
         free, _ = torch.cuda.mem_get_info(device)
         return int(free // 2)
     low, high = CPU_BUDGET_RANGE
-    return int(min(high, max(low, _available_memory() // 4)))
+    return int(min(high, max(low, available_memory() // 4)))
 
 
-def _available_memory() -> int:
+def available_memory() -> int:
     """MemAvailable on Linux, else free physical pages; 4 GiB when neither is known."""
     try:
         with open("/proc/meminfo") as fh:

@@ -16,9 +16,15 @@ import torch
 from temdenoise import __version__
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError
-from temdenoise.infer.apply import default_memory_budget
+from temdenoise.infer.apply import available_memory, default_memory_budget
 from temdenoise.infer.device import resolve_device
-from temdenoise.infer.resample import model_grid_shape, resample_factor
+from temdenoise.infer.resample import (
+    MIN_PIXELS,
+    SamplingError,
+    binned_shape,
+    resample_factor,
+    resampled_bytes,
+)
 from temdenoise.infer.stream import MovieStats, denoise_movie
 from temdenoise.infer.tiling import auto_tile
 from temdenoise.io import Staging, open_source
@@ -39,6 +45,20 @@ class DenoiseReport:
     data_pixel_size: float | None
     model_pixel_size: float
     factor: float | None
+    dose: float
+    """Mean counts per pixel of the first frame, on the data's grid."""
+
+    @property
+    def grid_pixel_size(self) -> float | None:
+        """Angstrom per pixel of the grid the network saw (None when unknown)."""
+        if self.data_pixel_size is None:
+            return None
+        return self.data_pixel_size / self.factor if self.factor else self.data_pixel_size
+
+    @property
+    def grid_dose(self) -> float:
+        """Mean counts per pixel of the first frame on the grid the network saw."""
+        return self.dose / self.factor**2 if self.factor else self.dose
 
     @property
     def already_complete(self) -> bool:
@@ -76,8 +96,9 @@ def run_denoise(
         shape = (stop - first, source.shape[1], source.shape[2])
         data_ps = config.pixel_size or source.metadata.pixel_size
         model_ps = model.header.pixel_size
-        factor = resample_factor(data_ps, model_ps, model.header.trained_pixel_sizes)
+        factor = _sampling(config, model, data_ps, shape)
         _say_sampling(config.input, data_ps, model_ps, factor)
+        dose = float(source.read(first, first + 1).mean())
         tile = (
             (config.tile, config.tile)
             if config.tile
@@ -94,7 +115,7 @@ def run_denoise(
             },
             overwrite=config.overwrite,
         )
-        report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor)
+        report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor, dose)
         if staging.already_complete:
             logger.info(
                 "%s is already complete for this input, model and parameters", config.output
@@ -140,7 +161,7 @@ def run_denoise(
                 progress=progress,
             )
     staging.finish()
-    return DenoiseReport(config.output, shape, stats, data_ps, model_ps, factor)
+    return DenoiseReport(config.output, shape, stats, data_ps, model_ps, factor, dose)
 
 
 def _frame_range(config: DenoiseConfig, source: FrameSource) -> tuple[int, int]:
@@ -154,6 +175,42 @@ def _frame_range(config: DenoiseConfig, source: FrameSource) -> tuple[int, int]:
     return first, stop
 
 
+def _sampling(
+    config: DenoiseConfig,
+    model: LoadedModel,
+    data_ps: float | None,
+    shape: tuple[int, int, int],
+) -> float | None:
+    """Choose the zoom onto the model's grid (None: the data's own), checked before any work."""
+    if not config.resample:
+        return None
+    h = model.header
+    try:
+        factor = resample_factor(data_ps, h.pixel_size, h.trained_pixel_sizes)
+    except SamplingError as exc:
+        raise InputError(
+            f"{config.input}: {exc}, and enlarging it would invent detail the frames do not "
+            f"hold; give the true --pixel-size if the file's ({data_ps:.4g} A/px) is wrong, "
+            f"or --no-resample to denoise on the data's own grid"
+        ) from None
+    if factor is None:
+        return None
+    small = binned_shape(shape[1:], factor)
+    if min(small) < MIN_PIXELS:
+        raise InputError(
+            f"{config.input}: {shape[1]} x {shape[2]} px at {data_ps:.4g} A/px bin to "
+            f"{small[0]} x {small[1]} px on the model's grid: too small to denoise"
+        )
+    need = resampled_bytes(shape[1:], factor, config.block_frames + 2 * model.network.in_frames)
+    if need > available_memory():
+        raise InputError(
+            f"{config.input}: resampling blocks of {config.block_frames} frames of "
+            f"{shape[1]} x {shape[2]} px needs {need / 2**30:.1f} GiB, more than is "
+            "available; lower --block-frames"
+        )
+    return factor
+
+
 def _say_sampling(path: Path, data_ps: float | None, model_ps: float, factor: float | None) -> None:
     if data_ps is None:
         logger.warning(
@@ -162,13 +219,14 @@ def _say_sampling(path: Path, data_ps: float | None, model_ps: float, factor: fl
             model_ps,
         )
     elif factor is not None:
-        logger.warning(
-            "%s: pixel size %.4g A/px is outside what the model was trained for: frames are "
-            "resampled to %.4g A/px (zoom %.3g) and back",
+        logger.info(
+            "%s: %.4g A/px is finer than the model's grid: frames are binned by %.4g x %.4g "
+            "(counts integrated) to %.4g A/px, denoised, and enlarged back",
             path,
             data_ps,
+            1 / factor,
+            1 / factor,
             data_ps / factor,
-            factor,
         )
 
 
@@ -187,6 +245,7 @@ def _parameters(
         "frames": [first, stop],
         "pixel_size": data_ps,
         "resample_factor": factor,
+        "resample": config.resample,
         "tile": list(tile),
         "batch_size": config.batch_size,
         "precision": config.precision,
@@ -207,7 +266,7 @@ def _auto_tile(
     """Tile chosen once per job (and recorded), so a resumed run tiles the same way."""
     net = model.network
     return auto_tile(
-        model_grid_shape(shape, factor) if factor else shape,
+        binned_shape(shape, factor) if factor else shape,
         halo=net.receptive_radius,
         multiple=net.downsampling,
         bytes_per_pixel=net.activation_bytes_per_pixel,

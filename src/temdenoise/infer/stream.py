@@ -22,7 +22,7 @@ import torch
 
 from temdenoise.errors import InputError
 from temdenoise.infer.apply import Precision, denoise_windows
-from temdenoise.infer.resample import model_grid_shape, zoom_frames
+from temdenoise.infer.resample import bin_frames, binned_shape, enlarge_frames
 from temdenoise.infer.tiling import frame_windows
 from temdenoise.io.base import FrameSink, FrameSource
 from temdenoise.models.base import Denoiser
@@ -103,7 +103,7 @@ def denoise_block(
     factor: float | None = None,
     **options: Any,
 ) -> np.ndarray:
-    """Denoise one block, resampling to the model's grid and back when ``factor`` is set.
+    """Denoise one block, binned to the model's grid and enlarged back when ``factor`` is set.
 
     ``options`` go to :func:`~temdenoise.infer.apply.denoise_windows` (tile, halo,
     batch_size, device, precision).
@@ -111,9 +111,9 @@ def denoise_block(
     if factor is None:
         return denoise_windows(stack, network, windows, **options)
     shape = stack.shape[1:]
-    on_model_grid = zoom_frames(stack, model_grid_shape(shape, factor))
+    on_model_grid = bin_frames(stack, binned_shape(shape, factor))
     out = denoise_windows(on_model_grid, network, windows, **options)
-    return zoom_frames(out, shape)
+    return enlarge_frames(out, shape)
 
 
 def denoise_movie(

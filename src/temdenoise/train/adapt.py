@@ -29,7 +29,7 @@ import torch
 from temdenoise.config import AdaptConfig
 from temdenoise.errors import ConfigError, InputError, OutputError
 from temdenoise.infer.device import describe_device, resolve_device
-from temdenoise.infer.resample import model_grid_shape, resample_factor, zoom_frames
+from temdenoise.infer.resample import SamplingError, bin_frames, binned_shape, resample_factor
 from temdenoise.infer.tiling import frame_windows
 from temdenoise.io import FrameSource, open_source
 from temdenoise.models import BFUNet
@@ -99,17 +99,23 @@ def run_adapt(
         data_ps = config.pixel_size or source.metadata.pixel_size
         if base is None and data_ps is None:
             raise InputError(f"{config.input}: the pixel size is unknown; give --pixel-size")
+        try:
+            factor = (
+                None
+                if base is None
+                else resample_factor(
+                    data_ps, base.header.pixel_size, base.header.trained_pixel_sizes
+                )
+            )
+        except SamplingError as exc:
+            raise InputError(f"{config.input}: {exc}; adapt with --scratch instead") from None
+        crop = config.crop if factor is None else math.ceil(config.crop / factor)
         movie = read_windows(
-            source, network.in_frames, count=config.windows, crop=config.crop, seed=config.seed
+            source, network.in_frames, count=config.windows, crop=crop, seed=config.seed
         )
         shape = source.shape
-    factor = (
-        None
-        if base is None
-        else resample_factor(data_ps, base.header.pixel_size, base.header.trained_pixel_sizes)
-    )
-    if factor is not None:
-        movie = [zoom_frames(w, model_grid_shape(w.shape[1:], factor)) for w in movie]
+    if factor is not None:  # crops of the same area of the specimen, binned to the model's grid
+        movie = [bin_frames(w, binned_shape(w.shape[1:], factor)) for w in movie]
     if float(np.mean([w[w.shape[0] // 2].mean() for w in movie])) <= 0:
         raise InputError(f"{config.input}: the frames hold no counts")
     side = _patch_side(config, movie, network.downsampling)

@@ -1,0 +1,25 @@
+"""Dose in both units: counts per pixel and electrons per square angstrom (pure)."""
+
+from __future__ import annotations
+
+
+def electrons_per_area(counts_per_pixel: float, pixel_size: float) -> float:
+    """Electrons per square angstrom per frame from counts per pixel at ``pixel_size`` A/px."""
+    if pixel_size <= 0:
+        raise ValueError(f"pixel_size must be > 0, got {pixel_size}")
+    return counts_per_pixel / pixel_size**2
+
+
+def counts_per_pixel(electrons_per_area: float, pixel_size: float) -> float:
+    """Convert electrons per square angstrom per frame to counts per pixel at ``pixel_size``."""
+    if pixel_size <= 0:
+        raise ValueError(f"pixel_size must be > 0, got {pixel_size}")
+    return electrons_per_area * pixel_size**2
+
+
+def describe_dose(counts: float, pixel_size: float | None) -> str:
+    """``'0.45 counts/px at 0.0488 A/px (189 e/A^2)'``; counts alone when the size is unknown."""
+    if pixel_size is None:
+        return f"{counts:.3g} counts/px (pixel size unknown: no e/A^2)"
+    per_area = electrons_per_area(counts, pixel_size)
+    return f"{counts:.3g} counts/px at {pixel_size:.4g} A/px ({per_area:.3g} e/A^2)"
