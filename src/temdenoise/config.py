@@ -361,6 +361,9 @@ class TrainConfig(StageConfig):
     seed: int = Field(default=0, ge=0)
     device: str | None = None
     threads: int | None = Field(default=None, ge=1, description="CPU threads")
+    precision: Literal["auto", "fp32", "bf16"] = Field(
+        default="auto", description="auto: bf16 autocast where the device computes it natively"
+    )
     name: str = ""
     description: str = ""
     weights_dtype: Literal["float32", "float16", "bfloat16"] = "float32"
@@ -384,7 +387,7 @@ class TrainConfig(StageConfig):
 
     def run_fields(self) -> dict[str, Any]:
         """Return the fields a resumed run must share with the interrupted one."""
-        volatile = {"steps", "time_limit", "resume", "overwrite", "device", "threads"}
+        volatile = {"steps", "time_limit", "resume", "overwrite", "device", "threads", "precision"}
         return self.model_dump(mode="json", exclude=volatile)
 
 

@@ -162,3 +162,31 @@ def test_an_init_of_another_architecture_is_a_config_error(dataset: Path, tmp_pa
     )
     with pytest.raises(ConfigError, match=r"one\.safetensors: cannot start"):
         run_train(bad)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_each_precision_trains_and_is_recorded(
+    dataset: Path, tmp_path: Path, precision: str
+) -> None:
+    output = tmp_path / f"{precision}.safetensors"
+    result = run_train(
+        _config(
+            dataset, output, precision=precision, arch="unet", arch_params={"scales": 2, "width": 4}
+        )
+    )
+    assert math.isfinite(result.best_validation["psnr_count"])
+    training = read_header(output).training
+    assert training["precision"] == ("bf16 autocast" if precision == "bf16" else "fp32")
+    assert load_model(output).network.state_dict()["head.weight"].is_contiguous()
+
+
+def test_the_history_adds_each_run_to_the_model_it_started_from(
+    dataset: Path, tmp_path: Path
+) -> None:
+    first = tmp_path / "first.safetensors"
+    run_train(_config(dataset, first))
+    second = tmp_path / "second.safetensors"
+    run_train(_config(dataset, second, init=str(first), steps=6))
+    history = read_header(second).training["history"]
+    assert [h["steps"] for h in history] == [4, 6]
+    assert all(h["wall_seconds"] >= 0 and h["images"] > 0 and h["device"] for h in history)

@@ -61,7 +61,8 @@ def denoise(
     device : str or torch.device, optional
         Default: the first CUDA GPU if there is one, else the CPU.
     precision : {"fp32", "bf16"}
-        "bf16" runs under bfloat16 autocast (CUDA only).
+        "bf16" runs under bfloat16 autocast (fast on GPUs and on CPUs with AMX-BF16 or
+        AVX512-BF16, see :func:`~temdenoise.infer.device.fast_bf16`).
     memory_budget : int, optional
         Bytes of activations one call may use when ``tile`` is None. Default: half
         of the free GPU memory, or a quarter of the available memory (1-8 GiB) on the CPU.
@@ -214,10 +215,8 @@ def _autocast(
 ) -> contextlib.AbstractContextManager[None]:
     if precision == "fp32":
         return contextlib.nullcontext()
-    if precision == "bf16":
-        if device.type != "cuda":
-            raise ValueError(f"bf16 autocast needs a CUDA device, got {device}")
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    if precision == "bf16":  # on a CPU without native bf16 it runs, slowly
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
 
 

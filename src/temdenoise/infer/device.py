@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 
@@ -23,3 +25,22 @@ def describe_device(device: torch.device) -> str:
         return f"cuda:{index} ({props.name}, {props.total_memory / 2**30:.0f} GiB)"
     threads = torch.get_num_threads()
     return f"cpu ({threads} thread{'s' if threads != 1 else ''})"
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """Tell whether this CPU computes bfloat16 natively (AMX-BF16 or AVX512-BF16 flags)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        pass
+    return False
+
+
+def fast_bf16(device: torch.device) -> bool:
+    """Tell whether bfloat16 autocast pays on ``device``: a CUDA GPU or a native-bf16 CPU."""
+    return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())

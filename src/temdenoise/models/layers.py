@@ -43,13 +43,13 @@ class BiasFreeBatchNorm2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Scale ``x`` of shape (N, C, rows, columns) channel by channel."""
         if self.training:
-            var = x.var(dim=(0, 2, 3), keepdim=True, unbiased=False)
+            var = x.float().var(dim=(0, 2, 3), keepdim=True, unbiased=False)  # fp32 under bf16
             sd = torch.sqrt(var + self.eps)
             with torch.no_grad():
                 self.running_sd.mul_(1 - self.momentum).add_(self.momentum * sd.detach())
         else:
             sd = self.running_sd
-        return x * (self.weight / sd)
+        return x * (self.weight / sd).to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"{self.channels}, eps={self.eps}, momentum={self.momentum}"

@@ -28,7 +28,7 @@ import torch
 
 from temdenoise.config import TrainConfig
 from temdenoise.errors import ConfigError, InputError, OutputError
-from temdenoise.infer.device import describe_device, resolve_device
+from temdenoise.infer.device import describe_device, fast_bf16, resolve_device
 from temdenoise.models import build_model
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel, load_model, save_model
@@ -129,7 +129,10 @@ def _train(
             warm_start(network, init.network)
         except ValueError as exc:
             raise ConfigError(f"{init.path}: {exc}") from None
+    bf16 = _uses_bf16(config, device)
     network.to(device).train()
+    if bf16:
+        network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
         optimizer,
@@ -172,7 +175,9 @@ def _train(
             if config.time_limit and time.monotonic() - session > 60 * config.time_limit:
                 stopped = True
                 break
-            loss = _train_step(network, optimizer, sets, noise, doses, config, state.step, device)
+            loss = _train_step(
+                network, optimizer, sets, noise, doses, config, state.step, device, bf16
+            )
             if not math.isfinite(loss):
                 raise ConfigError(
                     f"training diverged at step {state.step + 1} (loss {loss}); lower --lr"
@@ -288,6 +293,7 @@ def _train_step(
     config: TrainConfig,
     step: int,
     device: torch.device,
+    bf16: bool,
 ) -> float:
     cpu, on_device = _generators(config.seed, step, device)
     frames = network.in_frames
@@ -305,8 +311,8 @@ def _train_step(
     dose = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float().to(device)
     scale = dose.view(-1, 1, 1, 1)
     noisy = noise.sample_torch(clean * scale, generator=on_device)
-    with _autocast(device):
-        estimate = network(noisy / scale)
+    with _autocast(device, bf16):
+        estimate = network((noisy / scale).contiguous(memory_format=torch.channels_last))
     target = clean[:, frames // 2 : frames // 2 + 1]
     error = (estimate.float() - target).pow(2).mean(dim=(1, 2, 3))
     loss = (error * dose).mean()  # MSE in counts over the Poisson variance: doses weigh alike
@@ -326,9 +332,34 @@ def _describe_init(init: LoadedModel | None) -> dict[str, Any] | None:
     }
 
 
-def _autocast(device: torch.device) -> contextlib.AbstractContextManager[Any]:
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+def _uses_bf16(config: TrainConfig, device: torch.device) -> bool:
+    return config.precision == "bf16" or (config.precision == "auto" and fast_bf16(device))
+
+
+def _history(init: LoadedModel | None, training: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every training run behind the weights, oldest first: the model started from, then this."""
+
+    def entry(t: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "steps": t.get("steps"),
+            "batch_size": (t.get("config") or {}).get("batch_size"),
+            "images": sum(d.get("images", 0) for d in t.get("data", [])),
+            "device": t.get("device"),
+            "precision": t.get("precision", "fp32"),
+            "wall_seconds": t.get("wall_seconds"),
+        }
+
+    earlier: list[dict[str, Any]] = []
+    if init is not None:
+        before = init.header.training
+        earlier = list(before.get("history") or ([entry(before)] if before else []))
+    return [*earlier, entry(training)]
+
+
+def _autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager[Any]:
+    """Autocast to bfloat16 (weights, loss and optimizer stay float32) or nothing."""
+    if bf16:
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
@@ -399,6 +430,7 @@ def _save(
     noise, doses = noise_doses
     device = next(network.parameters()).device
     best = copy.deepcopy(network).cpu()
+    best.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
     if state.best_weights is not None:
         best.load_state_dict(state.best_weights)
     best.eval()
@@ -446,10 +478,12 @@ def _save(
         "init": _describe_init(init),
         "seed": config.seed,
         "device": describe_device(device),
+        "precision": "bf16 autocast" if _uses_bf16(config, device) else "fp32",
         "torch": torch.__version__,
         "wall_seconds": round(state.elapsed, 1),
         "config": config.run_fields(),
     }
+    training["history"] = _history(init, training)
     save_model(
         config.output,
         best,
