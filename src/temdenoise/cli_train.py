@@ -45,6 +45,12 @@ def add_train(sub: Any) -> None:
     tr.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     tr.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: a GPU if any)")
     tr.add_argument("--threads", type=int, default=None, help="CPU threads")
+    tr.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        default=None,
+        help="auto (default): bf16 autocast on GPUs and on CPUs with native bf16 (AMX)",
+    )
     tr.add_argument("--time-limit", type=float, default=None, help="stop after MINUTES")
     tr.add_argument("--name", default=None, help="model name stored in the file")
     tr.add_argument("--resume", action="store_true", default=None, help="continue a run")
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         "seed": args.seed,
         "device": args.device,
         "threads": args.threads,
+        "precision": args.precision,
         "time_limit": args.time_limit,
         "name": args.name,
         "resume": args.resume,
