@@ -60,7 +60,9 @@ def main() -> None:
         f"torch {t.get('torch')}.",
         f"- Nominal pixel size {h.pixel_size} A/px; trained over "
         f"{_range(t['augment']['pixel_size_range'])} A/px and "
-        f"{_range(h.dose_range)} counts per pixel per frame.",
+        f"{_range(h.dose_range)} counts per pixel per frame "
+        f"({_range([d / h.pixel_size**2 for d in h.dose_range])} e/A^2 at {h.pixel_size} A/px; "
+        "finer data are binned onto the trained pixel sizes by area before denoising).",
         "",
         "## Training data",
         "",
@@ -106,10 +108,13 @@ def main() -> None:
         + f"), loss: {t['loss']}.",
         f"- Adam, learning rate {t['optimizer']['lr']:g}, x{t['optimizer']['plateau_factor']:g} "
         f"after {t['optimizer']['plateau_patience']} validations without improvement.",
-        f"- Device: {t['device']}; wall time {t['wall_seconds'] / 60:.0f} min; seed {t['seed']}.",
+        f"- Device: {t['device']}, {t.get('precision', 'fp32')}; wall time "
+        f"{t['wall_seconds'] / 60:.0f} min; seed {t['seed']}.",
         f"- Weights of the best validation (step {t['best_step']:,}): psnr_count "
         f"{t['best_validation']['psnr_count']:.2f} dB, SSIM {t['best_validation']['ssim']:.3f} "
-        "on the central crops of the validation images at 0.45 counts/px.",
+        "on the central crops of the validation images at "
+        f"{', '.join(f'{d:g}' for d in t['config'].get('val_doses') or [0.45])} counts/px.",
+        *_history(t),
         "",
     ]
     lines += _quality(args.quality, args.command, h.name) + _movies(args.movies, args.command)
@@ -117,6 +122,29 @@ def main() -> None:
         lines += ["", args.notes.read_text().strip()]
     args.output.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
+
+
+def _history(t: dict[str, Any]) -> list[str]:
+    history = t.get("history") or []
+    if len(history) < 2:
+        return []
+    lines = [
+        "",
+        "Every run behind these weights, oldest first (each continued from the one before):",
+        "",
+    ]
+    lines += ["| run | steps | patches per step | images | device | precision | wall time (min) |"]
+    lines += ["|---|---|---|---|---|---|---|"]
+    for i, h in enumerate(history, 1):
+        minutes = f"{h['wall_seconds'] / 60:.0f}" if h.get("wall_seconds") is not None else "-"
+        lines.append(
+            f"| {i} | {h['steps']:,} | {h.get('batch_size') or '-'} | {h['images']} "
+            f"| {h['device']} | {h['precision']} | {minutes} |"
+        )
+    steps = sum(h["steps"] or 0 for h in history)
+    minutes = sum(h.get("wall_seconds") or 0 for h in history) / 60
+    lines += ["", f"In all: {steps:,} steps, {minutes:.0f} minutes of training."]
+    return lines
 
 
 def _frames_and_init(t: dict[str, Any]) -> list[str]:
@@ -159,14 +187,15 @@ def _quality(paths: list[Path], commands: list[str], name: str) -> list[str]:
         *commands,
         "```",
         "",
-        "| dose (counts/px) | method | psnr_count (dB) | psnr_range (dB) | SSIM |",
-        "|---|---|---|---|---|",
+        "| dose (counts/px) | A/px | e/A^2 | method | psnr_count (dB) | psnr_range (dB) | SSIM |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         method = f"**{r['method']}**" if r["method"] == name else r["method"]
+        pixel = r.get("pixel_size") or quality["pixel_size"]
         lines.append(
-            f"| {r['dose']:g} | {method} | {r['psnr_count']:.2f} | {_num(r['psnr_range'])} "
-            f"| {_num(r['ssim'], 3)} |"
+            f"| {r['dose']:g} | {pixel:g} | {r['dose'] / pixel**2:.3g} | {method} "
+            f"| {r['psnr_count']:.2f} | {_num(r['psnr_range'])} | {_num(r['ssim'], 3)} |"
         )
     return lines
 
@@ -211,11 +240,11 @@ def _movies(paths: list[Path], commands: list[str]) -> list[str]:
 
 def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Rows of several runs on the same images and draws, by dose, each method once."""
-    seen: dict[tuple[float, str], dict[str, Any]] = {}
+    seen: dict[tuple[float, float | None, str], dict[str, Any]] = {}
     for table in tables:
         for row in table:
-            seen.setdefault((row["dose"], row["method"]), row)
-    return sorted(seen.values(), key=lambda r: r["dose"])
+            seen.setdefault((row["dose"], row.get("pixel_size"), row["method"]), row)
+    return sorted(seen.values(), key=lambda r: (-(r.get("pixel_size") or 1.0), r["dose"]))
 
 
 def _range(values: Any) -> str:

@@ -306,6 +306,10 @@ def _fit_noise(args: argparse.Namespace) -> int:
     config = FitNoiseConfig.from_arguments(args.config, **values)
     report = run_fit_noise(config)
     print(f"wrote {report.output}: {report.model.describe()}")
+    if report.model.dose is not None:
+        from temdenoise.noise.dose import describe_dose
+
+        print(f"dose: {describe_dose(report.model.dose, report.pixel_size)} per frame")
     if report.figure is not None:
         print(f"wrote {report.figure}")
     for note in report.model.info.get("fit", {}).get("notes", []):

@@ -33,6 +33,8 @@ class FitNoiseReport:
     figure: Path | None
     frames: tuple[int, int]
     roi: Region
+    pixel_size: float | None = None
+    """Angstrom per pixel of the input, when known."""
 
 
 def run_fit_noise(
@@ -115,7 +117,7 @@ def run_fit_noise(
 
         figure = noise_fit_figure(fit, output.with_suffix(".png"), title=Path(config.input).name)
     log.info("wrote %s: %s", output, model.describe())
-    return FitNoiseReport(model, fit, output, figure, (start, stop), roi)
+    return FitNoiseReport(model, fit, output, figure, (start, stop), roi, metadata.pixel_size)
 
 
 def _frame_range(config: FitNoiseConfig, n: int) -> tuple[int, int]:
