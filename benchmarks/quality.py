@@ -86,11 +86,10 @@ def main() -> None:
         pixel_size = detector or test.pixel_size
         rng = np.random.default_rng([args.seed, d_index])
         noisy = rng.poisson(truth).astype(np.float32)
-        rows.append(_row(dose, pixel_size, "noisy input", truth, noisy, 0.0))
+        rows.append(_row(dose, "noisy input", truth, noisy, 0.0, pixel_size=pixel_size))
         sigma, smoothed = _best_gaussian(truth, noisy, scale)
-        rows.append(
-            _row(dose, pixel_size, f"Gaussian, best sigma {sigma:g} px", truth, smoothed, 0.0)
-        )
+        method = f"Gaussian, best sigma {sigma:g} px"
+        rows.append(_row(dose, method, truth, smoothed, 0.0, pixel_size=pixel_size))
         for name, model in models.items():
             started = time.perf_counter()
             if detector is None:
@@ -99,7 +98,7 @@ def main() -> None:
                 estimate = _denoise_file(noisy, name, detector, args.device)
             seconds = time.perf_counter() - started
             s_per_mp = seconds / (noisy.size / 1e6)
-            rows.append(_row(dose, pixel_size, name, truth, estimate, s_per_mp))
+            rows.append(_row(dose, name, truth, estimate, s_per_mp, pixel_size=pixel_size))
         _print(rows[-(2 + len(models)) :], header=d_index == 0)
     result = {
         "data": str(args.data),
@@ -148,11 +147,12 @@ def _best_gaussian(truth: np.ndarray, noisy: np.ndarray, scale: float) -> tuple[
 
 def _row(
     dose: float,
-    pixel_size: float,
     method: str,
     truth: np.ndarray,
     estimate: np.ndarray,
     s_per_mp: float,
+    *,
+    pixel_size: float | None = None,
 ) -> dict[str, Any]:
     counts, ranges, ssims = [], [], []
     for t, e in zip(truth, estimate, strict=True):
@@ -164,7 +164,7 @@ def _row(
     return {
         "dose": dose,
         "pixel_size": pixel_size,
-        "electrons_per_A2": dose / pixel_size**2,
+        "electrons_per_A2": None if pixel_size is None else dose / pixel_size**2,
         "method": method,
         "psnr_count": float(np.mean(counts)),
         "psnr_range": float(np.mean(ranges)) if ranges else None,
