@@ -151,3 +151,26 @@ def test_bad_cluster_spec_and_missing_dask(job, monkeypatch, capsys):
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(ClusterError, match=r"pip install 'temdenoise\[distributed\]'"):
         run_denoise(config(tmp_path, model, "o.zarr", cluster="local:1"))
+
+
+def test_a_worker_never_uses_a_replaced_model_file(tmp_path):
+    from temdenoise.errors import ModelFileError
+    from temdenoise.infer.distributed import _network
+    from temdenoise.models.checkpoint import read_header
+
+    path = tmp_path / "mine.safetensors"
+    torch.manual_seed(1)
+    first = save_model(
+        path, randomize(BFUNet(scales=2, width=4), 1), pixel_size=1.0, dose_range=(0.1, 10)
+    )
+    old = _network(str(path), "cpu", first.weights_sha256)
+    save_model(path, randomize(BFUNet(scales=2, width=4), 2), pixel_size=1.0, dose_range=(0.1, 10))
+    second = read_header(path)
+    new = _network(str(path), "cpu", second.weights_sha256)  # same path, the new weights
+    assert new is not old
+    x = torch.rand(1, 1, 16, 16)
+    with torch.no_grad():
+        assert not torch.equal(new(x), old(x))
+    _network.cache_clear()
+    with pytest.raises(ModelFileError, match="changed while the job ran"):
+        _network(str(path), "cpu", first.weights_sha256)

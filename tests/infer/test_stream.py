@@ -243,6 +243,36 @@ def test_full_disk_gives_one_line_and_keeps_finished_blocks(
     assert report.stats.computed_frames == 7
 
 
+def test_a_resumed_run_keeps_its_tile_whatever_memory_is_free_now(
+    tmp_path, movie, model_file, monkeypatch
+):
+    import temdenoise.infer.job as job
+
+    path, _ = movie
+    budgets = iter([64 << 20, 1 << 20])  # the first run had room for whole frames
+    monkeypatch.setattr(job, "default_memory_budget", lambda device: next(budgets))
+    out = tmp_path / "out.zarr"
+    original = Staging.write
+
+    def write(self, block, start, frames):
+        if block == 2:
+            raise OutputError(f"{self.path}: cannot write frames (No space left on device)")
+        original(self, block, start, frames)
+
+    monkeypatch.setattr(Staging, "write", write)
+    with pytest.raises(OutputError):
+        run_denoise(config(path, out, model_file, block_frames=2))
+    monkeypatch.setattr(Staging, "write", original)
+    report = run_denoise(config(path, out, model_file, block_frames=2))  # now little memory
+    assert report.stats.computed_frames == 7
+    reference = tmp_path / "ref.zarr"
+    monkeypatch.setattr(job, "default_memory_budget", lambda device: 64 << 20)
+    run_denoise(config(path, reference, model_file, block_frames=2))
+    with open_source(out) as a, open_source(reference) as b:
+        np.testing.assert_array_equal(a.read(0, 11), b.read(0, 11))
+    assert read_attrs(out, "zarr")["provenance"]["parameters"]["tile"] == "auto"
+
+
 KILL_SCRIPT = """
 import sys
 from temdenoise.cli import main

@@ -46,6 +46,8 @@ class BlockJob:
     precision: Precision
     block_frames: int
     torch_threads: int | None = None
+    model_sha256: str = ""
+    """SHA-256 of the weights the job was started with: a worker refuses any other."""
 
 
 def run_on_cluster(
@@ -111,7 +113,7 @@ def _run_block(job: BlockJob, block: Block) -> int:
 
     if job.torch_threads is not None and torch.get_num_threads() != job.torch_threads:
         torch.set_num_threads(job.torch_threads)
-    network = _network(str(job.model), job.device)
+    network = _network(str(job.model), job.device, job.model_sha256)
     with open_source(job.input, dataset=job.dataset) as source:
         stack, windows = read_block(source, block, first=job.frames[0], in_frames=network.in_frames)
     out = denoise_block(
@@ -129,11 +131,22 @@ def _run_block(job: BlockJob, block: Block) -> int:
 
 
 @functools.lru_cache(maxsize=4)
-def _network(model: str, device: str) -> Denoiser:
-    """Return the model of this worker process, loaded on first use and kept."""
+def _network(model: str, device: str, sha256: str) -> Denoiser:
+    """Return the model of this worker process, loaded on first use and kept.
+
+    Kept by its weights' digest, not by its path alone: a long-lived worker given a model
+    file that was replaced since loads the new one, and a file that no longer holds the
+    weights the job started with is refused rather than mixed into the output.
+    """
+    from temdenoise.errors import ModelFileError
     from temdenoise.models.checkpoint import load_model
 
-    return load_model(model, device=device).network
+    loaded = load_model(model, device=device)
+    if sha256 and loaded.header.weights_sha256 != sha256:
+        raise ModelFileError(
+            f"{model}: the model file changed while the job ran (other weights); rerun the job"
+        )
+    return loaded.network
 
 
 def _import_distributed() -> Any:

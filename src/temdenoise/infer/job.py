@@ -104,17 +104,20 @@ def run_denoise(
             if config.tile
             else _auto_tile(model, shape[1:], factor, config.batch_size, device)
         )
-        params = _parameters(config, device, first, stop, data_ps, factor, tile)
+        params = _parameters(config, device, first, stop, data_ps, factor)
         staging = Staging(
             config.output,
             shape=shape,
             key=_job_key(config.input, model, params),
             attrs={
                 "metadata": source.metadata.with_(pixel_size=data_ps).to_dict(),
-                "provenance": _provenance(config, model, params),
+                "provenance": {**_provenance(config, model, params), "tile_used": list(tile)},
             },
             overwrite=config.overwrite,
         )
+        # tiling is exact, so the tile is not part of the job; a resumed run keeps the
+        # tile its first run chose (from the memory free then), so its bytes are the same
+        tile = tuple(staging.attrs["provenance"].get("tile_used", tile))
         report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor, dose)
         if staging.already_complete:
             logger.info(
@@ -138,6 +141,7 @@ def run_denoise(
                 device=device.type,
                 precision=config.precision,
                 block_frames=config.block_frames,
+                model_sha256=model.header.weights_sha256,
             )
             stats = run_on_cluster(
                 job,
@@ -237,7 +241,6 @@ def _parameters(
     stop: int,
     data_ps: float | None,
     factor: float | None,
-    tile: tuple[int, int],
 ) -> dict[str, Any]:
     """Everything besides input and model that changes the output's bytes."""
     return {
@@ -246,7 +249,7 @@ def _parameters(
         "pixel_size": data_ps,
         "resample_factor": factor,
         "resample": config.resample,
-        "tile": list(tile),
+        "tile": [config.tile, config.tile] if config.tile else "auto",
         "batch_size": config.batch_size,
         "precision": config.precision,
         "device": device.type,

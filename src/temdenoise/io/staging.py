@@ -102,7 +102,13 @@ class Staging:
             except Exception:
                 same = False
             frames = group["frames"] if same else None
-            if isinstance(frames, zarr.Array) and frames.shape == self.shape:
+            if (
+                isinstance(stored, dict)
+                and isinstance(frames, zarr.Array)
+                and frames.shape == self.shape
+            ):
+                # the job's record is its first run's (e.g. the tile it chose)
+                self.attrs = {k: v for k, v in stored.items() if k != "complete"}
                 return frames
             if not overwrite:
                 raise InputError(
