@@ -124,48 +124,67 @@ def run_denoise(
                 "%s is already complete for this input, model and parameters", config.output
             )
             return report
-        if on_start is not None:
-            on_start(shape)
-        if config.cluster is not None or config.scheduler is not None:
-            from temdenoise.infer.distributed import BlockJob, run_on_cluster
-
-            job = BlockJob(
-                input=config.input.resolve(),
-                dataset=config.dataset,
-                model=model.path.resolve() if model.path else Path(config.model),
-                staging=staging.path.resolve(),
-                frames=(first, stop),
-                factor=factor,
-                tile=tile,
-                batch_size=config.batch_size,
-                device=device.type,
-                precision=config.precision,
-                block_frames=config.block_frames,
-                model_sha256=model.header.weights_sha256,
+        try:
+            if on_start is not None:
+                on_start(shape)
+            stats = _compute(
+                config, source, staging, model, device, (first, stop), factor, tile, progress
             )
-            stats = run_on_cluster(
-                job,
-                staging.done(),
-                cluster=config.cluster,
-                scheduler=config.scheduler,
-                progress=progress,
-            )
-        else:
-            stats = denoise_movie(
-                source,
-                staging,
-                model.network,
-                frames=(first, stop),
-                factor=factor,
-                tile=tile,
-                batch_size=config.batch_size,
-                device=device,
-                precision=config.precision,
-                block_frames=config.block_frames,
-                progress=progress,
-            )
-    staging.finish()
+            staging.finish()
+        finally:
+            staging.release()
     return DenoiseReport(config.output, shape, stats, data_ps, model_ps, factor, dose)
+
+
+def _compute(
+    config: DenoiseConfig,
+    source: FrameSource,
+    staging: Staging,
+    model: LoadedModel,
+    device: torch.device,
+    frames: tuple[int, int],
+    factor: float | None,
+    tile: tuple[int, ...],
+    progress: Callable[[int, int], None] | None,
+) -> MovieStats:
+    """Denoise every block ``staging`` lacks, in this process or on a Dask cluster."""
+    if config.cluster is not None or config.scheduler is not None:
+        from temdenoise.infer.distributed import BlockJob, run_on_cluster
+
+        job = BlockJob(
+            input=config.input.resolve(),
+            dataset=config.dataset,
+            model=model.path.resolve() if model.path else Path(config.model),
+            staging=staging.path.resolve(),
+            frames=frames,
+            factor=factor,
+            tile=(tile[0], tile[1]),
+            batch_size=config.batch_size,
+            device=device.type,
+            precision=config.precision,
+            block_frames=config.block_frames,
+            model_sha256=model.header.weights_sha256,
+        )
+        return run_on_cluster(
+            job,
+            staging.done(),
+            cluster=config.cluster,
+            scheduler=config.scheduler,
+            progress=progress,
+        )
+    return denoise_movie(
+        source,
+        staging,
+        model.network,
+        frames=frames,
+        factor=factor,
+        tile=(tile[0], tile[1]),
+        batch_size=config.batch_size,
+        device=device,
+        precision=config.precision,
+        block_frames=config.block_frames,
+        progress=progress,
+    )
 
 
 def _frame_range(config: DenoiseConfig, source: FrameSource) -> tuple[int, int]:
