@@ -273,6 +273,25 @@ def test_a_resumed_run_keeps_its_tile_whatever_memory_is_free_now(
     assert read_attrs(out, "zarr")["provenance"]["parameters"]["tile"] == "auto"
 
 
+def test_an_input_rewritten_with_the_same_size_and_time_is_another_job(tmp_path, movie, model_file):
+    path, frames = movie
+    out = tmp_path / "out.zarr"
+    run_denoise(config(path, out, model_file, frames=(0, 4), block_frames=2))
+    stat = path.stat()
+    changed = frames.copy()
+    changed[3, 20, 20] += 1  # one count in a late frame
+    np.save(path, changed)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    with pytest.raises(InputError, match="was made from another input"):
+        run_denoise(config(path, out, model_file, frames=(0, 4), block_frames=2))
+    os.utime(path)  # touched, same content: the same job
+    np.save(path, frames)
+    assert run_denoise(
+        config(path, out, model_file, frames=(0, 4), block_frames=2)
+    ).already_complete
+
+
 KILL_SCRIPT = """
 import sys
 from temdenoise.cli import main

@@ -29,6 +29,7 @@ from temdenoise.infer.stream import MovieStats, denoise_movie
 from temdenoise.infer.tiling import auto_tile
 from temdenoise.io import Staging, open_source
 from temdenoise.io.base import FrameSource
+from temdenoise.io.fingerprint import fingerprint
 from temdenoise.models.checkpoint import LoadedModel, load_model
 from temdenoise.pretrained import resolve_model
 
@@ -298,13 +299,9 @@ def _auto_tile(
 
 
 def _job_key(input_path: Path, model: LoadedModel, params: dict[str, Any]) -> str:
-    stat = input_path.stat()
+    """Identity of a job: the input's content, the model's weights, the parameters."""
     identity = {
-        "input": {
-            "path": str(input_path.resolve()),
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-        },
+        "input": {"path": str(input_path.resolve()), "content": fingerprint(input_path)},
         "model": model.header.weights_sha256,
         "parameters": params,
     }
