@@ -132,10 +132,7 @@ def run_demo(config: DemoConfig, *, progress: Progress | None = None) -> DemoRep
     from temdenoise.pretrained import resolve_model
 
     header = read_header(resolve_model(config.model))
-    try:
-        resolve_device(config.device)
-    except (ValueError, RuntimeError) as exc:
-        raise ConfigError(f"--device {config.device}: {exc}") from None
+    resolve_device(config.device)  # a ConfigError before anything is simulated
     out = config.output
     previous = _claim(out, config)
     files = {

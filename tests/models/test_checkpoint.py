@@ -162,6 +162,34 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
         load_model(bad)
 
 
+def _header(tensors, **arch_params):
+    return {
+        "arch": "dncnn",
+        "arch_params": arch_params,
+        "pixel_size": 0.1,
+        "dose_range": [0.1, 1.0],
+        "weights_sha256": weights_digest(tensors),
+    }
+
+
+def test_a_header_asking_for_a_huge_network_is_refused_without_building_it(tmp_path):
+    tensors = {k: v.contiguous() for k, v in BFDnCNN(depth=3, width=4).state_dict().items()}
+    bad = tmp_path / "huge.safetensors"
+    _write_with_header(bad, tensors, _header(tensors, depth=3, width=200_000))  # 1.4 TB
+    with pytest.raises(ModelFileError, match="weights do not fit dncnn"):
+        load_model(bad)
+
+
+def test_weights_with_nan_are_refused(tmp_path):
+    tensors = {k: v.contiguous() for k, v in BFDnCNN(depth=3, width=4).state_dict().items()}
+    first = next(k for k, v in tensors.items() if v.is_floating_point())
+    tensors[first][0] = float("nan")
+    bad = tmp_path / "nan.safetensors"
+    _write_with_header(bad, tensors, _header(tensors, depth=3, width=4))
+    with pytest.raises(ModelFileError, match="weights hold NaN or infinite values"):
+        load_model(bad)
+
+
 def test_saved_model_is_readable_by_others_as_the_umask_allows(tmp_path):
     import os
 

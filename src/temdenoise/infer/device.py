@@ -6,14 +6,31 @@ import functools
 
 import torch
 
+from temdenoise.errors import ConfigError
+
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """Return ``device``, or the first CUDA GPU when there is one and the CPU otherwise."""
+    """Return ``device``, or the first CUDA GPU when there is one and the CPU otherwise.
+
+    Raises
+    ------
+    ConfigError
+        An unknown device, or a GPU this machine does not have (one line).
+    """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ConfigError(f"--device {device}: unknown device (use cpu, cuda or cuda:N)") from None
+    if resolved.type not in ("cpu", "cuda"):
+        raise ConfigError(f"--device {device}: not supported (use cpu, cuda or cuda:N)")
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
+        raise ConfigError(f"--device {device}: CUDA is not available on this machine (use cpu)")
+    if resolved.type == "cuda" and (resolved.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(
+            f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)"
+        )
     return resolved
 
 

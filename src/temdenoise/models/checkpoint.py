@@ -191,10 +191,25 @@ def load_model(path: str | os.PathLike[str], *, device: str | torch.device = "cp
     header, tensors = _read(target, weights=True)
     if weights_digest(tensors) != header.weights_sha256:
         raise ModelFileError(f"{target}: weights do not match their checksum (corrupt file)")
+    bad = [k for k, v in tensors.items() if v.is_floating_point() and not v.isfinite().all()]
+    if bad:
+        raise ModelFileError(f"{target}: weights hold NaN or infinite values ({bad[0]})")
     try:
-        network = build_model(header.arch, **header.arch_params)
+        with torch.device("meta"):  # the header's shapes first, no memory: it may lie
+            shapes = {
+                k: tuple(v.shape)
+                for k, v in build_model(header.arch, **header.arch_params).state_dict().items()
+            }
     except ValueError as exc:
         raise ModelFileError(f"{target}: {exc}") from None
+    stored = {k: tuple(v.shape) for k, v in tensors.items()}
+    if shapes != stored:
+        wrong = sorted(set(shapes) ^ set(stored)) or [k for k in shapes if shapes[k] != stored[k]]
+        raise ModelFileError(
+            f"{target}: weights do not fit {header.arch} {header.arch_params} as the header "
+            f"says ({wrong[0]})"
+        )
+    network = build_model(header.arch, **header.arch_params)
     state = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
     try:
         network.load_state_dict(state, strict=True)
