@@ -236,3 +236,34 @@ def test_arrays_that_are_not_movies(tmp_path, array, message):
     np.save(tmp_path / "a.npy", array)
     with pytest.raises(InputError, match=message):
         open_source(tmp_path / "a.npy")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"imagej": True}, "truncated TIFF: its header promises 24 frames, the file holds 1"),
+        ({"compression": "zlib"}, "truncated TIFF: its header promises 24 frames"),
+        ({}, "truncated TIFF"),
+    ],
+)
+def test_a_tiff_stack_cut_short_is_refused_not_shortened(tmp_path, kwargs, message):
+    stack = np.random.default_rng(2).poisson(0.45, size=(24, 64, 64)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "whole.tif", stack, **kwargs)
+    data = (tmp_path / "whole.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: int(len(data) * 0.6)])
+    with pytest.raises(InputError, match=message) as info:
+        open_source(tmp_path / "cut.tif")
+    assert "\n" not in str(info.value)
+    with open_source(tmp_path / "whole.tif") as whole:
+        assert whole.shape == (24, 64, 64)
+
+
+def test_an_mrc_with_a_negative_dimension_is_one_line(tmp_path):
+    with mrcfile.new(tmp_path / "m.mrc") as mrc:
+        mrc.set_data(MOVIE.astype(np.int16))
+    data = bytearray((tmp_path / "m.mrc").read_bytes())
+    data[0:4] = np.int32(-5).tobytes()  # nx
+    (tmp_path / "neg.mrc").write_bytes(bytes(data))
+    with pytest.raises(InputError, match="neg.mrc") as info:
+        open_source(tmp_path / "neg.mrc")
+    assert "\n" not in str(info.value)

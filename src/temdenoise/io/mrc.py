@@ -20,8 +20,10 @@ def open_mrc(path: Path) -> ArraySource:
     """Open an MRC file memory-mapped (read-only)."""
     try:
         mrc, problems = _open(path)
-    except (ValueError, OSError, EOFError) as exc:
-        text = str(exc).strip().splitlines()[0]
+    except (ValueError, OSError, EOFError, OverflowError) as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, OverflowError):
+            text = f"impossible dimensions in the header: {text}"
         if ("Expected" in text and "bytes" in text) or "mmap length is greater" in text:
             raise InputError(
                 f"{path}: truncated: the header promises more data than the file holds ({text})"

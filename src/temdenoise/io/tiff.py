@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -40,13 +41,18 @@ def open_tiff(path: Path) -> ArraySource:
     """Open a TIFF file; memory-mapped when its data are contiguous and uncompressed."""
     import tifffile
 
+    broken = _TiffWarnings()
+    logging.getLogger("tifffile").addHandler(broken)
     try:
         tif = tifffile.TiffFile(path)
-    except (tifffile.TiffFileError, ValueError, OSError, EOFError) as exc:
-        raise InputError(f"{path}: not a readable TIFF file ({exc})") from None
-    try:
         series = tif.series[0]
+    except (tifffile.TiffFileError, ValueError, OSError, EOFError, IndexError) as exc:
+        raise InputError(f"{path}: not a readable TIFF file ({exc})") from None
+    finally:
+        logging.getLogger("tifffile").removeHandler(broken)
+    try:
         shape = tuple(int(s) for s in series.shape)
+        _check_whole(path, tif, series, shape, broken.messages)
         if len(shape) > 3:
             squeezed = tuple(s for s in shape if s != 1)
             if len(squeezed) > 3 or len(squeezed) < 2:
@@ -63,6 +69,49 @@ def open_tiff(path: Path) -> ArraySource:
     except Exception:
         tif.close()
         raise
+
+
+class _TiffWarnings(logging.Handler):
+    """Collects what tifffile says about a damaged file while it is opened."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _check_whole(
+    path: Path, tif: Any, series: Any, shape: tuple[int, ...], warnings: list[str]
+) -> None:
+    """Refuse a TIFF cut short (a copy or a recording stopped early) in one line.
+
+    tifffile reads what it can of a damaged file, often one frame, so a truncated stack
+    would silently become a shorter movie: the frame count its ImageJ or tifffile header
+    promises, the page chain, and the extent of the data are checked against the file.
+    """
+    frames = shape[0] if len(shape) == 3 else 1
+    promised = None
+    if tif.imagej_metadata:
+        promised = tif.imagej_metadata.get("images")
+    elif tif.shaped_metadata:
+        stored = tif.shaped_metadata[0].get("shape")
+        promised = int(np.prod(stored[:-2])) if stored and len(stored) > 2 else None
+    if promised is not None and int(promised) > frames:
+        raise InputError(
+            f"{path}: truncated TIFF: its header promises {promised} frames, the file holds "
+            f"{frames} (an interrupted copy or recording?)"
+        )
+    damaged = [m for m in warnings if "offset" in m or "corrupted" in m or "truncat" in m]
+    if damaged:
+        raise InputError(f"{path}: damaged or truncated TIFF ({damaged[0].strip()})")
+    size = path.stat().st_size
+    if series.dataoffset is not None and series.dataoffset + series.nbytes > size:
+        raise InputError(
+            f"{path}: truncated TIFF: its frames need {series.dataoffset + series.nbytes} "
+            f"bytes, the file has {size}"
+        )
 
 
 def open_tiff_folder(path: Path) -> ArraySource:
