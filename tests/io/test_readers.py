@@ -264,6 +264,6 @@ def test_an_mrc_with_a_negative_dimension_is_one_line(tmp_path):
     data = bytearray((tmp_path / "m.mrc").read_bytes())
     data[0:4] = np.int32(-5).tobytes()  # nx
     (tmp_path / "neg.mrc").write_bytes(bytes(data))
-    with pytest.raises(InputError, match="neg.mrc") as info:
+    with pytest.raises(InputError, match=r"neg\.mrc") as info:
         open_source(tmp_path / "neg.mrc")
     assert "\n" not in str(info.value)

@@ -93,7 +93,7 @@ class Staging:
             same = existing is not None and existing.get("provenance", {}).get("job_key") == key
             if existing is not None and same and _complete(output, self.format, existing):
                 self.already_complete = True
-                shutil.rmtree(output / PROGRESS, ignore_errors=True)  # a kill after the rename
+                self._remove_leftovers()
                 self.release()
                 return None
             if not overwrite:
@@ -106,6 +106,13 @@ class Staging:
                     why = "is an incomplete copy of this job's output (frames are missing)"
                 raise InputError(f"{output}: exists and {why}; use --overwrite to replace it")
         return self._open_or_create(overwrite)
+
+    def _remove_leftovers(self) -> None:
+        """Remove what a kill right after the final rename left of this job."""
+        shutil.rmtree(self.output / PROGRESS, ignore_errors=True)  # Zarr
+        stored = read_attrs(self.path, "zarr") if self.path.exists() else None
+        if stored is not None and stored.get("provenance", {}).get("job_key") == self.key:
+            shutil.rmtree(self.path)  # an exported format's staging group
 
     def _open_or_create(self, overwrite: bool) -> Any:
         import zarr
