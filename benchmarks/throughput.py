@@ -140,17 +140,22 @@ def main() -> None:
     parser.add_argument("--gb", type=float, nargs="*", default=[1, 4, 16], help="movies for (c)")
     parser.add_argument("--side", type=int, default=4096, help="frame side for (c)")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--networks", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--workdir", default=None, help="where to put the temporary movies")
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
     device = resolve_device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"device: {describe_device(device)}; torch {torch.__version__}\n")
     results = {"device": describe_device(device), "throughput": [], "memory": []}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         workdir = Path(tmp)
         print(f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2")
         print(f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6}")
-        for name, make in NETWORKS.items():
+        for name in args.networks:
+            make = NETWORKS[name]
             torch.manual_seed(0)
             net = make()
             a = ceiling(net, args.size, args.frames, device)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from temdenoise.infer.tiling import auto_tile, frame_windows, plan_tiles
+from temdenoise.infer.tiling import auto_tile, auto_tile_and_batch, frame_windows, plan_tiles
 
 
 @pytest.mark.parametrize(
@@ -68,11 +68,25 @@ def test_frame_windows_refuse_bad_arguments(n, k):
         frame_windows(n, k)
 
 
-def test_auto_tile_whole_frame_when_it_fits_else_largest_aligned_square():
+def test_auto_tile_whole_frame_when_it_fits_else_the_fewest_equal_aligned_tiles():
     args = {"halo": 10, "multiple": 8, "bytes_per_pixel": 100, "batch_size": 2}
     assert auto_tile((50, 60), budget_bytes=10**9, **args) == (56, 64)
     rows, cols = auto_tile((4000, 4000), budget_bytes=200 * 300**2, **args)
     assert rows == cols
     assert rows % 8 == 0
-    assert (rows + 2 * 16) ** 2 * 200 <= 200 * 300**2 < (rows + 8 + 2 * 16) ** 2 * 200
+    assert (rows + 2 * 16) ** 2 * 200 <= 200 * 300**2  # fits the budget
+    plan = plan_tiles((4000, 4000), tile=rows, halo=16, multiple=8)
+    largest = 296 - 2 * 16  # the largest aligned core that fits: 264 -> 16 per side
+    assert len(plan) == (-(-4000 // largest)) ** 2  # no more tiles than it needs
+    assert rows * (-(-4000 // largest)) - 4000 < 8 * (-(-4000 // largest))  # nearly equal
     assert auto_tile((4000, 4000), budget_bytes=1, **args) == (8, 8)
+
+
+def test_a_whole_frame_in_a_smaller_batch_beats_overlapping_tiles():
+    args = {"halo": 51, "multiple": 8, "bytes_per_pixel": 1200}
+    budget = 5 << 30  # a 1024^2 frame with its halo fits thrice, not four times
+    tile, batch = auto_tile_and_batch((1024, 1024), batch_size=4, budget_bytes=budget, **args)
+    assert tile == (1024, 1024)
+    assert batch == 3
+    tile, batch = auto_tile_and_batch((64, 64), batch_size=4, budget_bytes=budget, **args)
+    assert (tile, batch) == ((64, 64), 4)

@@ -13,7 +13,13 @@ import torch
 from numpy.typing import ArrayLike
 
 from temdenoise.infer.device import resolve_device
-from temdenoise.infer.tiling import Tile, TilePlan, auto_tile, frame_windows, plan_tiles
+from temdenoise.infer.tiling import (
+    Tile,
+    TilePlan,
+    auto_tile_and_batch,
+    frame_windows,
+    plan_tiles,
+)
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel
 
@@ -52,12 +58,12 @@ def denoise(
         train/eval mode is restored afterwards).
     tile : int or (int, int), optional
         Core size of a tile in pixels (rounded up to the downsampling factor). None
-        picks the largest size whose batch fits ``memory_budget``: the whole frame
-        when it fits.
+        picks the tile and batch (at most ``batch_size``) that fit ``memory_budget``
+        and compute the fewest pixels: the whole frame when it fits, else equal tiles.
     halo : int, optional
         Context on each side of a tile; default and minimum: the receptive radius.
     batch_size : int
-        Tiles per network call.
+        Tiles per network call (with ``tile=None``: at most this many).
     device : str or torch.device, optional
         Default: the first CUDA GPU if there is one, else the CPU.
     precision : {"fp32", "bf16"}
@@ -139,7 +145,7 @@ def denoise_windows(
     dev = resolve_device(device)
     autocast = _autocast(dev, precision)
     if tile is None:
-        tile = auto_tile(
+        tile, batch_size = auto_tile_and_batch(
             (rows, cols),
             halo=halo,
             multiple=network.downsampling,

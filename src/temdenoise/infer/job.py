@@ -26,7 +26,7 @@ from temdenoise.infer.resample import (
     resampled_bytes,
 )
 from temdenoise.infer.stream import MovieStats, denoise_movie
-from temdenoise.infer.tiling import auto_tile
+from temdenoise.infer.tiling import auto_tile_and_batch
 from temdenoise.io import Staging, open_source
 from temdenoise.io.base import FrameSource
 from temdenoise.io.fingerprint import fingerprint
@@ -100,8 +100,8 @@ def run_denoise(
         factor = _sampling(config, model, data_ps, shape)
         _say_sampling(config.input, data_ps, model_ps, factor)
         dose = float(source.read(first, first + 1).mean())
-        tile = (
-            (config.tile, config.tile)
+        tile, batch = (
+            ((config.tile, config.tile), config.batch_size)
             if config.tile
             else _auto_tile(model, shape[1:], factor, config.batch_size, device)
         )
@@ -112,13 +112,18 @@ def run_denoise(
             key=_job_key(config.input, model, params),
             attrs={
                 "metadata": source.metadata.with_(pixel_size=data_ps).to_dict(),
-                "provenance": {**_provenance(config, model, params), "tile_used": list(tile)},
+                "provenance": {
+                    **_provenance(config, model, params),
+                    "tile_used": list(tile),
+                    "batch_used": batch,
+                },
             },
             overwrite=config.overwrite,
         )
         # tiling is exact, so the tile is not part of the job; a resumed run keeps the
-        # tile its first run chose (from the memory free then), so its bytes are the same
+        # tile and batch its first run chose (from the memory free then): the same bytes
         tile = tuple(staging.attrs["provenance"].get("tile_used", tile))
+        batch = int(staging.attrs["provenance"].get("batch_used", batch))
         report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor, dose)
         if staging.already_complete:
             logger.info(
@@ -129,7 +134,15 @@ def run_denoise(
             if on_start is not None:
                 on_start(shape)
             stats = _compute(
-                config, source, staging, model, device, (first, stop), factor, tile, progress
+                config,
+                source,
+                staging,
+                model,
+                device,
+                (first, stop),
+                factor,
+                (tile, batch),
+                progress,
             )
             staging.finish()
         finally:
@@ -145,10 +158,11 @@ def _compute(
     device: torch.device,
     frames: tuple[int, int],
     factor: float | None,
-    tile: tuple[int, ...],
+    tiling: tuple[tuple[int, ...], int],
     progress: Callable[[int, int], None] | None,
 ) -> MovieStats:
     """Denoise every block ``staging`` lacks, in this process or on a Dask cluster."""
+    tile, batch = tiling
     if config.cluster is not None or config.scheduler is not None:
         from temdenoise.infer.distributed import BlockJob, run_on_cluster
 
@@ -160,7 +174,7 @@ def _compute(
             frames=frames,
             factor=factor,
             tile=(tile[0], tile[1]),
-            batch_size=config.batch_size,
+            batch_size=batch,
             device=device.type,
             precision=config.precision,
             block_frames=config.block_frames,
@@ -180,7 +194,7 @@ def _compute(
         frames=frames,
         factor=factor,
         tile=(tile[0], tile[1]),
-        batch_size=config.batch_size,
+        batch_size=batch,
         device=device,
         precision=config.precision,
         block_frames=config.block_frames,
@@ -285,10 +299,10 @@ def _auto_tile(
     factor: float | None,
     batch_size: int,
     device: torch.device,
-) -> tuple[int, int]:
-    """Tile chosen once per job (and recorded), so a resumed run tiles the same way."""
+) -> tuple[tuple[int, int], int]:
+    """Tile and batch chosen once per job (and recorded): a resumed run tiles the same way."""
     net = model.network
-    return auto_tile(
+    return auto_tile_and_batch(
         binned_shape(shape, factor) if factor else shape,
         halo=net.receptive_radius,
         multiple=net.downsampling,

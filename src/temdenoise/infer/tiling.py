@@ -179,7 +179,52 @@ def auto_tile(
         return extended
     side = int(np.sqrt(budget_bytes / per_input_pixel)) - 2 * halo
     side = max(multiple, side // multiple * multiple)
-    return (min(side, extended[0]), min(side, extended[1]))
+
+    def even(length: int) -> int:  # the fewest cores of at most ``side``, all of one size
+        count = -(-length // side)
+        return min(_round_up(-(-length // count), multiple), length)
+
+    return (even(extended[0]), even(extended[1]))
+
+
+def auto_tile_and_batch(
+    shape: tuple[int, int],
+    *,
+    halo: int,
+    multiple: int,
+    bytes_per_pixel: int,
+    batch_size: int,
+    budget_bytes: int,
+) -> tuple[tuple[int, int], int]:
+    """Tile and batch (at most ``batch_size``) that compute the fewest pixels in the budget.
+
+    Halos are computed and thrown away: a whole frame in a batch of one usually beats
+    four overlapping tiles in a batch of four. Ties go to the larger batch.
+
+    Returns
+    -------
+    tile : (int, int)
+        As :func:`auto_tile` for the chosen batch.
+    batch : int
+    """
+    halo = _round_up(halo, multiple)
+    best: tuple[int, int, tuple[int, int]] | None = None
+    for batch in range(max(batch_size, 1), 0, -1):
+        tile = auto_tile(
+            shape,
+            halo=halo,
+            multiple=multiple,
+            bytes_per_pixel=bytes_per_pixel,
+            batch_size=batch,
+            budget_bytes=budget_bytes,
+        )
+        plan = plan_tiles(shape, tile=tile, halo=halo, multiple=multiple)
+        rows, cols = plan.input_shape
+        computed = len(plan) * rows * cols
+        if best is None or computed < best[0]:
+            best = (computed, batch, tile)
+    assert best is not None
+    return best[2], best[1]
 
 
 def frame_windows(n_frames: int, k: int) -> np.ndarray:
