@@ -15,6 +15,7 @@ from, the movie and the self-supervised loss before and after in its header.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -28,7 +29,7 @@ import torch
 
 from temdenoise.config import AdaptConfig
 from temdenoise.errors import ConfigError, InputError, OutputError
-from temdenoise.infer.device import describe_device, resolve_device
+from temdenoise.infer.device import describe_device, fast_bf16, resolve_device
 from temdenoise.infer.resample import SamplingError, bin_frames, binned_shape, resample_factor
 from temdenoise.infer.tiling import frame_windows
 from temdenoise.io import FrameSource, open_source
@@ -205,13 +206,19 @@ def _adapt(
     step = 0
     stopped = False
     network.train(scratch)  # a trained model keeps its normalisation statistics
+    autocast = (
+        torch.autocast(device.type, dtype=torch.bfloat16)
+        if fast_bf16(device)
+        else contextlib.nullcontext()
+    )
     while step < config.steps:
         if config.time_limit and time.monotonic() - started > 60 * config.time_limit:
             stopped = True
             break
         inputs, noisy, scored = _batch(config, windows, side, step)
-        estimate = network(inputs.to(device))
-        loss = blind_spot_loss(estimate, noisy.to(device), scored.to(device))
+        with autocast:  # bf16 where the device computes it natively; loss and weights fp32
+            estimate = network(inputs.to(device))
+        loss = blind_spot_loss(estimate.float(), noisy.to(device), scored.to(device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
@@ -236,6 +243,7 @@ def _adapt(
         "trained_parameters": parameters,
         "steps": step,
         "stopped_early": stopped,
+        "precision": "bf16 autocast" if fast_bf16(device) else "fp32",
         "batch_size": config.batch_size,
         "patch_size": side,
         "lr": lr,
