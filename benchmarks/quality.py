@@ -62,6 +62,9 @@ def main() -> None:
         metavar="A",
         help="score on a detector of A angstrom/px, denoised through the CLI (seed's: 0.05)",
     )
+    parser.add_argument(
+        "--figure", type=Path, default=None, help="PNG: a crop of one image at the first dose"
+    )
     parser.add_argument("-o", "--output", type=Path, default=None, help="JSON results")
     args = parser.parse_args()
 
@@ -89,6 +92,7 @@ def main() -> None:
         sigma, smoothed = _best_gaussian(truth, noisy, scale)
         method = f"Gaussian, best sigma {sigma:g} px"
         rows.append(_row(dose, method, truth, smoothed, 0.0, pixel_size=pixel_size))
+        shown: dict[str, np.ndarray] = {}
         for name, model in models.items():
             started = time.perf_counter()
             if detector is None:
@@ -98,7 +102,10 @@ def main() -> None:
             seconds = time.perf_counter() - started
             s_per_mp = seconds / (noisy.size / 1e6)
             rows.append(_row(dose, name, truth, estimate, s_per_mp, pixel_size=pixel_size))
+            shown[name] = estimate
         _print(rows[-(2 + len(models)) :], header=d_index == 0)
+        if args.figure is not None and d_index == 0:
+            _figure(args.figure, truth, noisy, smoothed, sigma, shown, dose, pixel_size)
     result = {
         "data": str(args.data),
         "images": int(clean.shape[0]),
@@ -114,6 +121,35 @@ def main() -> None:
     if args.output is not None:
         args.output.write_text(json.dumps(result, indent=2))
         print(f"wrote {args.output}")
+
+
+def _figure(
+    path: Path,
+    truth: np.ndarray,
+    noisy: np.ndarray,
+    smoothed: np.ndarray,
+    sigma: float,
+    estimates: dict[str, np.ndarray],
+    dose: float,
+    pixel_size: float,
+) -> None:
+    """Crop of 32 A square of the image with the most contrast: truth, noisy, each method."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+    from figure import crop_figure
+
+    index = int(np.argmax([t.std() / t.mean() for t in truth]))
+    side = min(round(32 / pixel_size), truth.shape[1])
+    r0, c0 = (truth.shape[1] - side) // 2, (truth.shape[2] - side) // 2
+    window = (slice(r0, r0 + side), slice(c0, c0 + side))
+    images: dict[str, tuple[np.ndarray, float | None]] = {
+        "clean": (truth[index], None),
+        "noisy": (noisy[index], psnr_count(truth[index], noisy[index])),
+        f"Gaussian {sigma:g} px": (smoothed[index], psnr_count(truth[index], smoothed[index])),
+    }
+    for name, estimate in estimates.items():
+        images[name] = (estimate[index], psnr_count(truth[index], estimate[index]))
+    crop_figure(path, images, window, dose=dose)
+    print(f"wrote {path} (test image {index}, {side} x {side} px at {pixel_size:g} A/px)")
 
 
 def _denoise_file(

@@ -48,7 +48,7 @@ def crop_figure(
         ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=8)
     size = reference.shape[0]
     fig.suptitle(f"{size}x{size} px crop at {dose:g} counts/px (psnr_count)", fontsize=9)
-    fig.tight_layout(h_pad=1.2)
+    fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, 0.94))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
