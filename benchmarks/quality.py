@@ -62,6 +62,7 @@ def main() -> None:
         metavar="A",
         help="score on a detector of A angstrom/px, denoised through the CLI (seed's: 0.05)",
     )
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument(
         "--figure", type=Path, default=None, help="PNG: a crop of one image at the first dose"
     )
@@ -96,9 +97,9 @@ def main() -> None:
         for name, model in models.items():
             started = time.perf_counter()
             if detector is None:
-                estimate = denoise(noisy, model, device=device)
+                estimate = denoise(noisy, model, device=device, precision=args.precision)
             else:
-                estimate = _denoise_file(noisy, name, detector, args.device)
+                estimate = _denoise_file(noisy, name, detector, args.device, args.precision)
             seconds = time.perf_counter() - started
             s_per_mp = seconds / (noisy.size / 1e6)
             rows.append(_row(dose, name, truth, estimate, s_per_mp, pixel_size=pixel_size))
@@ -115,6 +116,7 @@ def main() -> None:
         "scored_shape": [side, side],
         "fingerprint": test.fingerprint,
         "device": describe_device(device),
+        "precision": args.precision,
         "models": {name: _describe(m) for name, m in models.items()},
         "rows": rows,
     }
@@ -153,7 +155,7 @@ def _figure(
 
 
 def _denoise_file(
-    noisy: np.ndarray, model: str, pixel_size: float, device: str | None
+    noisy: np.ndarray, model: str, pixel_size: float, device: str | None, precision: str
 ) -> np.ndarray:
     """Denoise ``noisy`` as a user would: a TIFF stack through ``temdenoise denoise``."""
     import tifffile
@@ -162,7 +164,7 @@ def _denoise_file(
         source, output = Path(tmp) / "noisy.tif", Path(tmp) / "denoised.zarr"
         tifffile.imwrite(source, noisy.astype(np.uint16), imagej=True)
         command = [sys.executable, "-m", "temdenoise", "denoise", str(source), "-o", str(output)]
-        command += ["--model", model, "--pixel-size", str(pixel_size)]
+        command += ["--model", model, "--pixel-size", str(pixel_size), "--precision", precision]
         command += ["--device", device] if device else []
         subprocess.run(command, check=True, capture_output=True, text=True)
         with open_source(output) as denoised:

@@ -54,14 +54,16 @@ CEILING_SIDE = 1024
 """Larger frames are timed in pieces of this side (no halo): the network's own best."""
 
 
-def ceiling(net, size, frames, device):
+def ceiling(net, size, frames, device, precision):
     side = min(size, CEILING_SIDE)
     pieces = frames * (size // side) ** 2
     x = torch.from_numpy(
         np.random.default_rng(0).poisson(0.45, (pieces, 1, side, side)).astype(np.float32)
     ).to(device)
-    net = net.eval().to(device)
-    with torch.inference_mode():
+    x = x.contiguous(memory_format=torch.channels_last)  # as the denoiser runs it
+    net = net.eval().to(device).to(memory_format=torch.channels_last)
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    with torch.inference_mode(), autocast:
         net(x[:1])
         if device.type == "cuda":
             torch.cuda.synchronize()
@@ -73,14 +75,19 @@ def ceiling(net, size, frames, device):
     return x.numel() / (time.perf_counter() - start) / 1e6
 
 
-def file_to_file(net, size, frames, device, workdir):
+def file_to_file(net, size, frames, device, workdir, precision):
     movie = workdir / "movie.npy"
     np.save(movie, np.random.default_rng(0).poisson(0.45, (frames, size, size)).astype(np.uint16))
     model = workdir / "model.safetensors"
     save_model(model, net, pixel_size=1.0, dose_range=(0.1, 10.0))
     out = workdir / "out.zarr"
     config = DenoiseConfig(
-        input=movie, output=out, model=str(model), device=device.type, overwrite=True
+        input=movie,
+        output=out,
+        model=str(model),
+        device=device.type,
+        precision=precision,
+        overwrite=True,
     )
     report = run_denoise(config)
     assert report.stats is not None
@@ -150,6 +157,7 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     parser.add_argument("--networks", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--workdir", default=None, help="where to put the temporary movies")
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
@@ -160,16 +168,21 @@ def main() -> None:
     results = {"device": describe_device(device), "throughput": [], "memory": []}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         workdir = Path(tmp)
-        print(f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2")
+        print(
+            f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2, "
+            f"{args.precision}"
+        )
         print(f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6}")
         for name in args.networks:
             make = NETWORKS[name]
             torch.manual_seed(0)
             net = make()
-            a = ceiling(net, args.size, args.frames, device)
-            b = file_to_file(net, args.size, args.frames, device, workdir)
+            a = ceiling(net, args.size, args.frames, device, args.precision)
+            b = file_to_file(net, args.size, args.frames, device, workdir, args.precision)
             print(f"{name:<12} {a:>9.3f} {b:>9.3f} {b / a:>6.2f}")
-            results["throughput"].append({"network": name, "ceiling_mps": a, "file_mps": b})
+            results["throughput"].append(
+                {"network": name, "precision": args.precision, "ceiling_mps": a, "file_mps": b}
+            )
         if args.gb:
             side = f"{args.side}^2 uint16"
             print(f"\n(c) peak RSS of `temdenoise denoise` (one-channel network, {side})")

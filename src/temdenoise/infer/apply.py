@@ -158,10 +158,13 @@ def denoise_windows(
     total = windows.shape[0] * len(plan)
     was_training = network.training
     network.eval().to(dev)
+    network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     try:
         done = 0
         for batch, inputs in _batches(stack, plan, windows, batch_size):
-            x = torch.from_numpy(inputs).to(dev)
+            # channels_last: oneDNN's fast convolutions on the CPU (x1.5 in fp32, x4 with
+            # bf16 on AMX, measured), tensor cores on the GPU
+            x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode(), autocast:
                 y = network(x)
             result = y[:, 0].float().cpu().numpy()
@@ -171,6 +174,7 @@ def denoise_windows(
             if progress is not None:
                 progress(done, total)
     finally:
+        network.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
         network.train(was_training)
     return out
 
