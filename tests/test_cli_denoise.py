@@ -208,3 +208,38 @@ def test_frames_syntax_error_is_a_usage_error(tmp_path, movie, capsys):
         main(["denoise", str(movie), "-o", str(tmp_path / "o.zarr"), "--frames", "7"])
     assert info.value.code == 2
     assert "expected A:B" in capsys.readouterr().err
+
+
+def test_verbose_shows_our_debug_lines_and_quiet_hides_our_info(
+    tmp_path, movie, model_file, caplog
+):
+    import logging
+
+    main(["-v", "denoise", str(movie), "-o", str(tmp_path / "a.zarr"), "--model", str(model_file)])
+    ours = [r for r in caplog.records if r.levelno == logging.DEBUG]
+    assert ours
+    assert all(r.name.startswith("temdenoise") for r in ours)
+    caplog.clear()
+    main(["-q", "denoise", str(movie), "-o", str(tmp_path / "b.zarr"), "--model", str(model_file)])
+    assert not [r for r in caplog.records if r.levelno < logging.WARNING]
+
+
+def test_a_bad_argument_is_one_line(tmp_path, movie, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["denoise", str(movie), "-o", str(tmp_path / "o.tif"), "--pixel-size", "abc"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0
+    assert "invalid float value: 'abc' (see temdenoise denoise --help)" in err
+
+
+@pytest.mark.parametrize("name", ["mps", "cuda:7", "nonsense"])
+def test_an_unavailable_device_is_one_line(tmp_path, movie, model_file, capsys, name):
+    if name.startswith("cuda") and torch.cuda.device_count() > 7:
+        pytest.skip("this machine has that GPU")
+    code, _, err = run(
+        capsys, movie, "-o", tmp_path / "o.tif", "--model", model_file, "--device", name
+    )
+    assert code == 2
+    assert f"--device {name}:" in err
+    assert err.strip().count("\n") == 0

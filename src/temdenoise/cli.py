@@ -23,10 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _configure_logging(verbose=args.verbose, quiet=args.quiet)
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
@@ -50,6 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _configure_logging(*, verbose: bool, quiet: bool) -> None:
+    """Our messages at INFO (DEBUG with -v, WARNING with -q); other libraries' at WARNING."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.getLogger("temdenoise").setLevel(level)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line (exit code 2), pointing to --help instead of the usage block."""
 
@@ -63,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Denoise large, shot-noise-limited in situ TEM movies with bias-free CNNs.",
     )
     parser.add_argument("--version", action="version", version=f"temdenoise {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debugging detail")
+    noise = parser.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="store_true", help="temdenoise's debug detail")
+    noise.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 

@@ -267,3 +267,11 @@ def test_an_mrc_with_a_negative_dimension_is_one_line(tmp_path):
     with pytest.raises(InputError, match=r"neg\.mrc") as info:
         open_source(tmp_path / "neg.mrc")
     assert "\n" not in str(info.value)
+
+
+def test_an_rgb_tiff_is_refused_in_one_line(tmp_path):
+    rgb = np.random.default_rng(3).integers(0, 255, size=(64, 64, 3), dtype=np.uint8)
+    tifffile.imwrite(tmp_path / "rgb.tif", rgb, photometric="rgb")
+    with pytest.raises(InputError, match="colour \\(RGB\\) TIFF with 3 samples per pixel") as info:
+        open_source(tmp_path / "rgb.tif")
+    assert "\n" not in str(info.value)

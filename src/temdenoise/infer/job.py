@@ -124,6 +124,14 @@ def run_denoise(
         # tile and batch its first run chose (from the memory free then): the same bytes
         tile = tuple(staging.attrs["provenance"].get("tile_used", tile))
         batch = int(staging.attrs["provenance"].get("batch_used", batch))
+        logger.debug(
+            "%s: tiles of %s px, %d per network call, blocks of %d frames, job key %s",
+            config.output,
+            tile,
+            batch,
+            config.block_frames,
+            staging.key[:12],
+        )
         report = DenoiseReport(config.output, shape, None, data_ps, model_ps, factor, dose)
         if staging.already_complete:
             logger.info(

@@ -52,6 +52,12 @@ def open_tiff(path: Path) -> ArraySource:
         logging.getLogger("tifffile").removeHandler(broken)
     try:
         shape = tuple(int(s) for s in series.shape)
+        axes = str(getattr(series, "axes", ""))
+        if "S" in axes and shape[axes.index("S")] > 1:
+            raise InputError(
+                f"{path}: a colour (RGB) TIFF with {shape[axes.index('S')]} samples per pixel; "
+                "counted electrons are one channel: save the counts as a greyscale stack"
+            )
         _check_whole(path, tif, series, shape, broken.messages)
         if len(shape) > 3:
             squeezed = tuple(s for s in shape if s != 1)
