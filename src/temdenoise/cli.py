@@ -73,7 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show the full traceback of any error")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    info = sub.add_parser("info", help="show versions, the compute device and the shipped models")
+    info = sub.add_parser(
+        "info",
+        help="versions, device and shipped models; with FILE: the movie, its dose, its coverage",
+    )
+    info.add_argument("file", type=Path, nargs="?", metavar="FILE", help="a movie to describe")
+    info.add_argument("--dataset", default=None, help="dataset/array/signal inside FILE")
     info.set_defaults(command=_info)
 
     den = sub.add_parser(
@@ -241,9 +246,13 @@ def _line(text: str) -> tuple[float, float, float, float]:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from temdenoise.info import info_lines
+    from temdenoise.info import file_lines, info_lines
 
-    print("\n".join(info_lines()))
+    print(
+        "\n".join(
+            info_lines() if args.file is None else file_lines(args.file, dataset=args.dataset)
+        )
+    )
     return 0
 
 
