@@ -26,7 +26,7 @@ def add_train(sub: Any) -> None:
         type=_pair,
         default=None,
         metavar="LOW,HIGH",
-        help="counts/px/frame drawn per patch (default 0.1,10 without --noise)",
+        help="counts/px/frame drawn per patch (default 0.5,60 without --noise)",
     )
     tr.add_argument("--arch", choices=("dncnn", "unet"), default=None, help="default unet")
     tr.add_argument(

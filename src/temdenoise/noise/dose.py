@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+SEED_DOSE_PER_AREA = 180.0
+"""Electrons per square angstrom per frame of the seed's movies: ~0.45 counts/px at ~0.05 A/px."""
+
 
 def electrons_per_area(counts_per_pixel: float, pixel_size: float) -> float:
     """Electrons per square angstrom per frame from counts per pixel at ``pixel_size`` A/px."""

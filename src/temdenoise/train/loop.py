@@ -33,6 +33,7 @@ from temdenoise.models import build_model
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel, load_model, save_model
 from temdenoise.noise import NoiseModel, Poisson, load_noise_model
+from temdenoise.noise.dose import SEED_DOSE_PER_AREA, counts_per_pixel
 from temdenoise.pretrained import resolve_model
 from temdenoise.train.data import CleanSet, read_clean
 from temdenoise.train.patches import sample_patches
@@ -42,8 +43,9 @@ from temdenoise.train.warm import warm_start
 
 logger = logging.getLogger(__name__)
 
-BLIND_DOSES = (0.1, 10.0)
-"""Counts per pixel per frame drawn in blind training when no dose range is given."""
+BLIND_DOSES = (0.5, 60.0)
+"""Counts per pixel per frame drawn in blind training when no dose range is given: on the
+0.25 A/px grid 8-960 e/A^2, around the seed's 180 e/A^2 (11 counts/px) with a margin."""
 LOG_EVERY = 10
 COLUMNS = ("step", "loss", "lr", "seconds", "psnr_count", "psnr_range", "ssim")
 
@@ -150,7 +152,7 @@ def _train(
         )
         logger.info("resuming %s at step %d", config.output, state.step)
     (work / "config.json").write_text(config.model_dump_json(indent=2))
-    val_doses = config.val_doses or _default_val_doses(doses)
+    val_doses = config.val_doses or _default_val_doses(doses, pixel_size)
     validation = validation_set(
         [s.images for s in val_sets],
         noise=noise,
@@ -264,9 +266,11 @@ def _noise(config: TrainConfig) -> tuple[NoiseModel, tuple[float, float]]:
     return model, (model.dose, model.dose)
 
 
-def _default_val_doses(doses: tuple[float, float]) -> tuple[float, ...]:
+def _default_val_doses(doses: tuple[float, float], pixel_size: float) -> tuple[float, ...]:
+    """Validate at the seed's dose per area at this pixel size if trained for, else mid-range."""
     low, high = doses
-    return (0.45,) if low <= 0.45 <= high else (math.sqrt(low * high),)
+    seed = counts_per_pixel(SEED_DOSE_PER_AREA, pixel_size)
+    return (round(seed, 3),) if low <= seed <= high else (math.sqrt(low * high),)
 
 
 def _zoom_range(data: CleanSet, config: TrainConfig) -> tuple[float, float]:
