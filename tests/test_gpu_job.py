@@ -1,0 +1,55 @@
+"""The prepared GPU job, rehearsed on the CPU: every shipped model trained, throughput measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from temdenoise.models.checkpoint import read_header
+from temdenoise.pretrained import resolve_model
+from tests.train.conftest import write_fake_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_dry_run_trains_every_shipped_model_and_measures_throughput(tmp_path):
+    bundle = tmp_path / "bundle"
+    write_fake_dataset(bundle / "data" / "train.zarr", n_train=4, n_test=2, size=96)
+    out = tmp_path / "out"
+    env = {**os.environ, "GPU_BUNDLE": str(bundle), "PYTHON": sys.executable}
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu_job.sh"), str(out), "--dry-run"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["dry_run"] is True
+    for name in ("bf-unet", "seed-dncnn", "bf-unet-5f"):
+        run = summary["runs"][name]
+        assert run["steps"] == 2
+        header = read_header(out / f"{name}.safetensors")
+        shipped = read_header(resolve_model(name))
+        assert header.arch_params == shipped.arch_params
+        assert header.training["init"]["weights_sha256"] == shipped.weights_sha256
+        assert header.training["history"][-1]["steps"] == 2
+        assert len(header.training["history"]) >= 2  # the shipped model's runs, then this one
+    for precision in ("fp32", "bf16"):
+        table = summary["throughput"][precision]
+        assert {row["network"] for row in table["throughput"]} == {"dncnn-20x64", "unet-4x32"}
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [
+            "bf-unet-5f.safetensors",
+            "bf-unet.safetensors",
+            "job.log",
+            "seed-dncnn.safetensors",
+            "summary.json",
+            "throughput-bf16.json",
+            "throughput-fp32.json",
+        ]
+    )
