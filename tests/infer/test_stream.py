@@ -334,3 +334,21 @@ def test_killed_run_resumes_bit_for_bit(tmp_path, model_file):
     with open_source(out) as a, open_source(tmp_path / "ref.zarr") as b:
         np.testing.assert_array_equal(a.read(0, 48), b.read(0, 48))
     assert frames.tobytes() == np.load(tmp_path / "long.npy").tobytes()
+
+
+def test_outputs_carry_their_calibration_for_other_tools(tmp_path, movie, model_file):
+    from rsciio.tiff import file_reader
+
+    path, _ = movie
+    run_denoise(config(path, tmp_path / "out.tif", model_file, pixel_size=0.5))
+    axes = file_reader(str(tmp_path / "out.tif"))[0]["axes"]  # as HyperSpy reads it
+    assert [(a["scale"], a["units"]) for a in axes[1:]] == [(0.05, "nm"), (0.05, "nm")]
+    run_denoise(config(path, tmp_path / "out.zarr", model_file, pixel_size=0.5))
+    import zarr
+
+    ome = zarr.open_group(tmp_path / "out.zarr", mode="r").attrs["ome"]  # OME-NGFF 0.5
+    image = ome["multiscales"][0]
+    assert [a["name"] for a in image["axes"]] == ["t", "y", "x"]
+    assert image["axes"][1]["unit"] == "angstrom"
+    assert image["datasets"][0]["path"] == "frames"
+    assert image["datasets"][0]["coordinateTransformations"][0]["scale"][1:] == [0.5, 0.5]

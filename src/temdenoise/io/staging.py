@@ -22,7 +22,7 @@ import numpy as np
 
 from temdenoise.errors import InputError, OutputError
 from temdenoise.io.metadata import jsonable
-from temdenoise.io.writers import FORMATS, export, read_attrs
+from temdenoise.io.writers import FORMATS, export, ome_zarr_attrs, read_attrs
 
 PROGRESS = ".temdenoise-progress"
 FREE_MARGIN = 64 << 20
@@ -149,6 +149,7 @@ class Staging:
                 shutil.rmtree(building)
             group = zarr.open_group(store=str(building), mode="w")
             group.attrs["temdenoise"] = {**self.attrs, "complete": False}
+            group.attrs["ome"] = ome_zarr_attrs(self.attrs.get("metadata", {}))
             group.create_array(
                 "frames",
                 shape=self.shape,

@@ -28,14 +28,29 @@ FORMATS = {
 
 
 def write_tiff(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
-    """BigTIFF, one page per frame, the JSON ``attrs`` in the first page's description."""
+    """BigTIFF, one page per frame, the JSON ``attrs`` in the first page's description.
+
+    The pixel size is written twice: as the TIFF resolution (pixels per centimetre) and as
+    DigitalMicrograph's private tags (65003/65004 units, 65009/65010 scales in nm), which
+    HyperSpy (RosettaSciIO) and DigitalMicrograph read as the axes' calibration.
+    """
     import tifffile
 
     pixel_size = attrs.get("metadata", {}).get("pixel_size")
     resolution = None
+    extratags: list[tuple[int, str, int, Any, bool]] = []
     if pixel_size:
         per_cm = 1e8 / float(pixel_size)
         resolution = (per_cm, per_cm)
+        nm = float(pixel_size) / 10.0
+        extratags = [
+            (65003, "s", 3, "nm", False),  # x unit
+            (65004, "s", 3, "nm", False),  # y unit
+            (65006, "d", 1, 0.0, False),  # x origin
+            (65007, "d", 1, 0.0, False),  # y origin
+            (65009, "d", 1, nm, False),  # x scale
+            (65010, "d", 1, nm, False),  # y scale
+        ]
     with tifffile.TiffWriter(path, bigtiff=True) as tw:
         for i in range(frames.shape[0]):
             tw.write(
@@ -44,6 +59,7 @@ def write_tiff(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
                 description=json.dumps({"temdenoise": attrs}) if i == 0 else None,
                 resolution=resolution if i == 0 else None,
                 resolutionunit="CENTIMETER" if resolution and i == 0 else None,
+                extratags=extratags if i == 0 else (),
                 metadata=None,
             )
 
@@ -84,6 +100,39 @@ def write_mrc(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
         mrc.update_header_stats()
         version = attrs.get("provenance", {}).get("package_version", "")
         mrc.add_label(f"temdenoise {version}: denoised"[:80])
+
+
+def ome_zarr_attrs(metadata: dict[str, Any]) -> dict[str, Any]:
+    """OME-NGFF 0.5 attributes for a Zarr v3 output whose array ``frames`` is (t, y, x).
+
+    napari and other OME-Zarr viewers show the movie to scale: angstrom per pixel and, when
+    known, seconds per frame.
+    """
+    pixel = metadata.get("pixel_size")
+    frame_time = metadata.get("frame_time")
+    time_axis: dict[str, Any] = {"name": "t", "type": "time"}
+    if frame_time:
+        time_axis["unit"] = "second"
+    space = [{"name": name, "type": "space"} for name in ("y", "x")]
+    if pixel:
+        for axis in space:
+            axis["unit"] = "angstrom"
+    scale = [float(frame_time or 1.0), float(pixel or 1.0), float(pixel or 1.0)]
+    return {
+        "version": "0.5",
+        "multiscales": [
+            {
+                "name": "denoised",
+                "axes": [time_axis, *space],
+                "datasets": [
+                    {
+                        "path": "frames",
+                        "coordinateTransformations": [{"type": "scale", "scale": scale}],
+                    }
+                ],
+            }
+        ],
+    }
 
 
 WRITERS: dict[str, Callable[[Path, Any, dict[str, Any]], None]] = {
