@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -231,8 +232,31 @@ def _evaluate(args: argparse.Namespace) -> int:
     values = {name: getattr(args, name) for name in names}
     config = EvaluateConfig.from_arguments(args.config, **values)
     index = run_evaluate(config)
+    body = json.loads((index.parent / "metrics.json").read_text())
+    print("\n".join(_evaluation_lines(body)))
     print(f"wrote {index} (metrics.json and figures beside it)")
     return 0
+
+
+def _evaluation_lines(body: dict[str, Any]) -> list[str]:
+    """Format the key numbers of an evaluation and its verdict for the terminal."""
+    summary = body.get("summary", {})
+    lines = []
+    for key, label in (
+        ("psnr_count", "psnr_count (dB)"),
+        ("ssim", "SSIM"),
+        ("upsnr_count", "uPSNR (dB)"),
+    ):
+        raw, out = summary.get(f"{key}_noisy"), summary.get(key)
+        if isinstance(out, float) and isinstance(raw, float):
+            lines.append(f"{label:<16} raw {raw:8.3f}   denoised {out:8.3f}")
+    residual = body.get("residual") or {}
+    if isinstance(residual.get("variance_ratio"), float):
+        lines.append(f"{'residual var.':<16} {residual['variance_ratio']:.3g} x the noise model's")
+    lines.append("verdict:")
+    marks = {"problem": "PROBLEM", "warning": "warning", "good": "ok"}
+    lines += [f"  [{marks[f['level']]}] {f['text']}" for f in body.get("verdict", [])]
+    return lines
 
 
 def _line(text: str) -> tuple[float, float, float, float]:

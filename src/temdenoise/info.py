@@ -12,7 +12,7 @@ from temdenoise import __version__
 from temdenoise.errors import ModelFileError
 from temdenoise.infer.device import describe_device, resolve_device
 from temdenoise.models.checkpoint import read_header
-from temdenoise.noise.dose import describe_dose, electrons_per_area
+from temdenoise.noise.dose import counts_verdict, describe_dose, electrons_per_area
 from temdenoise.pretrained import shipped_models
 
 
@@ -95,19 +95,3 @@ def file_lines(path: Path, *, dataset: str | None = None) -> list[str]:
                 f"{describe_dose(grid_dose, grid_ps)}{outside}"
             )
     return lines
-
-
-def counts_verdict(frame: np.ndarray) -> str:
-    """Say whether a frame looks like counted electrons (integers, >= 0, Poisson-like)."""
-    if frame.min() < 0:
-        return f"not counts: negative values (min {frame.min():.4g}); give counts per pixel"
-    if not np.all(frame == np.round(frame)):
-        return "not integers: expected counts, or a camera's units (check the gain)"
-    mean = float(frame.mean())
-    var = float(frame.var())
-    if mean > 0 and var / mean > 20:
-        return (
-            f"integers, but variance/mean {var / mean:.3g} over the frame: camera units (ADU) "
-            "or strong contrast; counts have variance/mean near 1 in flat regions"
-        )
-    return "integers >= 0: counted electrons"

@@ -44,7 +44,14 @@ def render_page(document: dict[str, Any]) -> str:
     atoms = document["atoms"]
     residual = document["residual"]
     profiles = document["profiles"]
+    marks = {"problem": "&#10007; problem", "warning": "! warning", "good": "&#10003;"}
+    findings = "".join(
+        f"<li class='{html.escape(f['level'])}'><b>{marks.get(f['level'], '')}</b> "
+        f"{html.escape(f['text'])}</li>"
+        for f in document.get("verdict", [])
+    )
     sections = [
+        f"<h2>Verdict</h2><ul class='verdict'>{findings}</ul>" if findings else "",
         table(
             "Inputs",
             [(k, v) for k, v in inputs.items()]
@@ -110,6 +117,8 @@ def render_page(document: dict[str, Any]) -> str:
         "table{border-collapse:collapse;margin-bottom:1em}"
         "th,td{border:1px solid #ccc;padding:2px 8px;text-align:left}"
         "img{max-width:100%}figure{margin:1em 0}"
+        ".verdict li{margin:4px 0}.problem{color:#b00020}.warning{color:#a15c00}"
+        ".good{color:#1b5e20}"
     )
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>temdenoise evaluation</title>"

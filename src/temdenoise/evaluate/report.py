@@ -29,6 +29,8 @@ from temdenoise.evaluate import metrics
 from temdenoise.evaluate.metrics import ResidualCheck
 from temdenoise.evaluate.page import render_page
 from temdenoise.evaluate.profiles import LineProfile, line_profile, profile_snr
+from temdenoise.evaluate.verdict import verdict
+from temdenoise.noise.dose import counts_verdict
 
 if TYPE_CHECKING:
     from temdenoise.config import EvaluateConfig
@@ -271,6 +273,9 @@ def evaluate_movie(
         "umse_subsampled": subsampled,
         "notes": notes,
     }
+    body["verdict"] = [
+        {"level": f.level, "text": f.text} for f in verdict(body, counts=counts_verdict(y))
+    ]
     return Evaluation(
         metrics=body,
         frame=shown,

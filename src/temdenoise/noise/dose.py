@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 SEED_DOSE_PER_AREA = 180.0
 """Electrons per square angstrom per frame of the seed's movies: ~0.45 counts/px at ~0.05 A/px."""
 
@@ -26,3 +28,19 @@ def describe_dose(counts: float, pixel_size: float | None) -> str:
         return f"{counts:.3g} counts/px (pixel size unknown: no e/A^2)"
     per_area = electrons_per_area(counts, pixel_size)
     return f"{counts:.3g} counts/px at {pixel_size:.4g} A/px ({per_area:.3g} e/A^2)"
+
+
+def counts_verdict(frame: np.ndarray) -> str:
+    """Say whether a frame looks like counted electrons (integers, >= 0, Poisson-like)."""
+    if frame.min() < 0:
+        return f"not counts: negative values (min {frame.min():.4g}); give counts per pixel"
+    if not np.all(frame == np.round(frame)):
+        return "not integers: expected counts, or a camera's units (check the gain)"
+    mean = float(frame.mean())
+    var = float(frame.var())
+    if mean > 0 and var / mean > 20:
+        return (
+            f"integers, but variance/mean {var / mean:.3g} over the frame: camera units (ADU) "
+            "or strong contrast; counts have variance/mean near 1 in flat regions"
+        )
+    return "integers >= 0: counted electrons"
