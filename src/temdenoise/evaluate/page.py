@@ -101,11 +101,16 @@ def render_page(document: dict[str, Any]) -> str:
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in document["notes"])
         sections.append(f"<h2>Notes</h2><ul>{notes}</ul>")
     captions = {
-        "comparison": "Clean | noisy | denoised (the seed's Figure 1)",
+        "comparison": (
+            "Clean | noisy | denoised (the seed's Figure 1)"
+            if "psnr_count" in document.get("summary", {})
+            else "Raw | denoised (no ground truth given)"
+        ),
         "profiles": "Raw | denoised | overlaid integrated line profiles (the seed's Figure 2)",
         "likelihood": "Per-atom Poisson log-likelihood ratio: denoised intensity vs background",
         "residual": "Residual against the noise model",
         "per_frame": "PSNR and uPSNR per frame",
+        "spectra": "Power spectra (FFT) of the raw and the denoised frame, and raw - denoised",
     }
     figures = "".join(
         f'<figure><img src="{html.escape(file)}" alt="{html.escape(name)}">'

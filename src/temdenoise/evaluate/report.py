@@ -46,6 +46,7 @@ FIGURES = {
     "likelihood": "likelihood.png",
     "residual": "residual.png",
     "per_frame": "per_frame.png",
+    "spectra": "spectra.png",
 }
 Progress = Callable[[int, int], None]
 
@@ -355,6 +356,9 @@ def write_report(
     )
     plots.evaluation_residual_figure(ev.residual, where["residual"])
     plots.evaluation_per_frame_figure(ev.per_frame, where["per_frame"])
+    plots.evaluation_spectra_figure(
+        ev.noisy, ev.denoised, where["spectra"], pixel_size=ev.pixel_size
+    )
     document = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
