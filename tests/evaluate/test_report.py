@@ -81,6 +81,10 @@ def test_write_report_without_ground_truth_writes_json_figures_and_html(movie, t
     assert "uPSNR denoised" in page
     assert "log-likelihood" in page
     assert body["atoms"]["scores"] is None
+    assert "Raw | denoised (no ground truth given)" in page  # no clean panel is claimed
+    assert "Clean | noisy" not in page
+    assert body["verdict"]
+    assert "<h2>Verdict</h2>" in page
 
 
 def test_evaluate_movie_without_ground_truth_and_with_too_few_frames(movie):
@@ -121,7 +125,10 @@ def test_cli_evaluate_end_to_end_on_npy_and_tif(movie, tmp_path, capsys):
     argv += ["--clean", str(paths["clean"]), "--line", "32,10,32,54", "--frames", "1:5"]
     argv += ["--max-frames", "4", "--pixel-size", "0.25", "-o", str(out)]
     assert main(argv) == 0
-    assert "index.html" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "index.html" in printed
+    assert "psnr_count (dB)  raw" in printed
+    assert "verdict:" in printed
     body = _strict_json(out / "metrics.json")
     assert body["inputs"]["frames"] == [1, 5]
     assert body["per_frame"]["frame"] == [1, 2, 3, 4]
