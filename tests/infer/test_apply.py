@@ -136,3 +136,16 @@ def test_bf16_autocast_is_close_to_fp32_and_deterministic(unet, device):
     bf16 = denoise(frames, unet, device=device, precision="bf16")
     assert 0 < rel_diff(bf16, fp32) < 5e-2
     np.testing.assert_array_equal(bf16, denoise(frames, unet, device=device, precision="bf16"))
+
+
+def test_each_denoised_frame_keeps_its_input_counts(unet):
+    frames = np.random.default_rng(7).poisson(3.0, size=(3, 48, 40)).astype(np.float32)
+    out = denoise(frames, unet)
+    np.testing.assert_allclose(out.sum(axis=(1, 2)), frames.sum(axis=(1, 2)), rtol=1e-5)
+    raw = denoise(frames, unet, conserve_counts=False)
+    scale = frames.sum(axis=(1, 2)) / raw.sum(axis=(1, 2))
+    np.testing.assert_allclose(out, raw * scale[:, None, None], rtol=1e-5, atol=1e-6)
+    signed = frames - 10.0  # not counts: a negative total is left alone
+    np.testing.assert_array_equal(
+        denoise(signed, unet), denoise(signed, unet, conserve_counts=False)
+    )
