@@ -77,9 +77,8 @@ def denoise(
         Scale each denoised frame so that its total equals that of its input frame (the
         middle one of a window): the expected counts are conserved. The total of a large
         frame of Poisson counts is known to a fraction of a per cent, while a network
-        trained for finitely long can be biased by percents (measured: the shipped bf-unet
-        of 2026-11 gave 2-4 % too few counts). Frames whose input or output total is not
-        positive (not counts) are left as they are.
+        trained for finitely long can be biased by percents (see docs/io.md). Frames whose
+        input or output total is not positive (not counts) are left as they are.
     progress : callable(done, total), optional
         Called after each batch with the number of tiles done and the total.
 
