@@ -85,6 +85,10 @@ def test_write_report_without_ground_truth_writes_json_figures_and_html(movie, t
     assert "Clean | noisy" not in page
     assert body["verdict"]
     assert "<h2>Verdict</h2>" in page
+    for file in ("frame_noisy.png", "frame_denoised.png"):  # the raw | denoised slider
+        assert (tmp_path / "report" / file).is_file()
+        assert f"src='{file}'" in page
+    assert "type='range'" in page
 
 
 def test_evaluate_movie_without_ground_truth_and_with_too_few_frames(movie):

@@ -112,7 +112,8 @@ def render_page(document: dict[str, Any]) -> str:
         "per_frame": "PSNR and uPSNR per frame",
         "spectra": "Power spectra (FFT) of the raw and the denoised frame, and raw - denoised",
     }
-    figures = "".join(
+    slider = _slider(document.get("slider"), document.get("frame_shown"))
+    figures = slider + "".join(
         f'<figure><img src="{html.escape(file)}" alt="{html.escape(name)}">'
         f"<figcaption>{html.escape(captions[name])}</figcaption></figure>"
         for name, file in document["figures"].items()
@@ -131,4 +132,23 @@ def render_page(document: dict[str, Any]) -> str:
         + "".join(sections)
         + figures
         + "</body></html>\n"
+    )
+
+
+def _slider(files: dict[str, str] | None, frame: Any) -> str:
+    """Render a raw-or-denoised comparison of the shown frame with a draggable boundary."""
+    if not files:
+        return ""
+    raw, denoised = (html.escape(files[k]) for k in ("noisy", "denoised"))
+    return (
+        "<h2>Raw and denoised, side by side</h2>"
+        f"<p>Frame {html.escape(str(frame))}, full resolution, same grey scale: left of the "
+        "line the raw counts, right of it the denoised frame. Drag the slider.</p>"
+        "<div class='slider' style='position:relative;display:inline-block;max-width:100%'>"
+        f"<img src='{denoised}' alt='denoised frame' style='display:block;max-width:100%'>"
+        f"<img id='raw' src='{raw}' alt='raw frame' "
+        "style='position:absolute;top:0;left:0;width:100%;clip-path:inset(0 50% 0 0)'>"
+        "</div><br><input type='range' min='0' max='100' value='50' style='width:60%' "
+        "aria-label='boundary between raw and denoised' oninput=\"document.getElementById('raw')"
+        ".style.clipPath='inset(0 '+(100-this.value)+'% 0 0)'\">"
     )

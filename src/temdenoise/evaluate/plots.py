@@ -661,6 +661,16 @@ def _log_power(image: np.ndarray) -> np.ndarray:
     return result
 
 
+def plain_image(
+    image: np.ndarray, path: str | os.PathLike[str], *, limits: tuple[float, float]
+) -> Path:
+    """Write ``image`` as a grey PNG of its own pixels (no axes), for the report's slider."""
+    plt = pyplot()
+    target = Path(path)
+    plt.imsave(target, image, cmap="gray", vmin=limits[0], vmax=limits[1])
+    return target
+
+
 def _eval_image(
     ax: Any,
     image: np.ndarray,

@@ -48,6 +48,8 @@ FIGURES = {
     "per_frame": "per_frame.png",
     "spectra": "spectra.png",
 }
+SLIDER = {"noisy": "frame_noisy.png", "denoised": "frame_denoised.png"}
+"""The shown frame, raw and denoised, as plain images for the page's comparison slider."""
 Progress = Callable[[int, int], None]
 
 
@@ -359,6 +361,9 @@ def write_report(
     plots.evaluation_spectra_figure(
         ev.noisy, ev.denoised, where["spectra"], pixel_size=ev.pixel_size
     )
+    shared = (float(np.percentile(ev.denoised, 0.5)), float(np.percentile(ev.denoised, 99.5)))
+    plots.plain_image(ev.noisy, target / SLIDER["noisy"], limits=shared)
+    plots.plain_image(ev.denoised, target / SLIDER["denoised"], limits=shared)
     document = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,
@@ -383,6 +388,7 @@ def write_report(
         "pixel_size": ev.pixel_size,
         **ev.metrics,
         "figures": dict(FIGURES),
+        "slider": dict(SLIDER),
         "config": config or {},
     }
     (target / "metrics.json").write_text(json.dumps(_jsonable(document), indent=2) + "\n")
