@@ -243,3 +243,33 @@ def test_an_unavailable_device_is_one_line(tmp_path, movie, model_file, capsys, 
     assert code == 2
     assert f"--device {name}:" in err
     assert err.strip().count("\n") == 0
+
+
+def test_camera_units_are_refused_until_converted_to_counts(tmp_path, model_file, capsys):
+    from temdenoise.infer import denoise
+    from temdenoise.models.checkpoint import load_model
+
+    counts = np.random.default_rng(5).poisson(2.0, size=(3, 32, 40))
+    adu = (counts * 8 - 100).astype(np.int16)  # gain 8, offset -100: negative values
+    np.save(tmp_path / "adu.npy", adu)
+    out = tmp_path / "o.zarr"
+    code, _, err = run(capsys, tmp_path / "adu.npy", "-o", out, "--model", model_file)
+    assert code == 2
+    assert "not counts: negative values" in err
+    assert "--counts-per-electron" in err
+    assert not out.exists()
+    np.save(tmp_path / "gained.npy", (counts * 8).astype(np.int16))
+    code, text, _ = run(
+        capsys, tmp_path / "gained.npy", "-o", out, "--model", model_file,
+        "--counts-per-electron", 8,
+    )  # fmt: skip
+    assert code == 0
+    assert f"dose (frame 1): {counts[0].mean():.3g} counts/px" in text
+    with open_source(out) as src:
+        expected = denoise(counts.astype(np.float32), load_model(model_file))
+        np.testing.assert_allclose(src.read(0, 3), expected, rtol=1e-5, atol=1e-5)
+    code, _, _ = run(
+        capsys, tmp_path / "adu.npy", "-o", tmp_path / "anyway.zarr", "--model", model_file,
+        "--skip-count-check",
+    )  # fmt: skip
+    assert code == 0

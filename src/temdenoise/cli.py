@@ -99,6 +99,20 @@ def _parser() -> argparse.ArgumentParser:
     den.add_argument("--dataset", default=None, help="dataset/array/signal inside a container file")
     den.add_argument("--pixel-size", type=float, default=None, help="angstrom per pixel of INPUT")
     den.add_argument(
+        "--counts-per-electron",
+        type=float,
+        default=None,
+        metavar="G",
+        help="camera gain: INPUT is divided by G (default: the file's, e.g. SerialEM's, else 1)",
+    )
+    den.add_argument(
+        "--skip-count-check",
+        dest="check_counts",
+        action="store_false",
+        default=None,
+        help="denoise frames that do not look like counts (negative values) anyway",
+    )
+    den.add_argument(
         "--no-resample",
         dest="resample",
         action="store_false",
@@ -291,6 +305,8 @@ def _denoise(args: argparse.Namespace) -> int:
         "dataset": args.dataset,
         "pixel_size": args.pixel_size,
         "resample": args.resample,
+        "counts_per_electron": args.counts_per_electron,
+        "check_counts": args.check_counts,
         "frames": args.frames,
         "device": args.device,
         "batch_size": args.batch_size,

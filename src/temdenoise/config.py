@@ -83,6 +83,10 @@ class DenoiseConfig(StageConfig):
     dataset: str | None = None
     pixel_size: float | None = Field(default=None, gt=0, description="angstrom per pixel")
     resample: bool = Field(default=True, description="bin to the model's grid when finer")
+    counts_per_electron: float | None = Field(
+        default=None, gt=0, description="camera gain; default the file's, else 1"
+    )
+    check_counts: bool = Field(default=True, description="refuse frames that are not counts")
     frames: tuple[int, int | None] = (0, None)
     device: str | None = None
     batch_size: int = Field(default=4, ge=1)

@@ -141,6 +141,7 @@ def test_real_serialem_multiframe_mrc(etspy_data):
     assert shape == (2, 1024, 1024)
     assert meta.pixel_size == pytest.approx(7.88)
     assert meta.original["mdoc"]["PixelSpacing"] == pytest.approx(7.88)
+    assert meta.counts_per_electron == pytest.approx(1.65)  # the camera's gain, from the mdoc
 
 
 def test_real_dm3_stack(etspy_data):

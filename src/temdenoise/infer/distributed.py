@@ -48,6 +48,8 @@ class BlockJob:
     torch_threads: int | None = None
     model_sha256: str = ""
     """SHA-256 of the weights the job was started with: a worker refuses any other."""
+    counts_per_electron: float | None = None
+    """The camera's gain: frames are divided by it as they are read."""
 
 
 def run_on_cluster(
@@ -115,7 +117,13 @@ def _run_block(job: BlockJob, block: Block) -> int:
         torch.set_num_threads(job.torch_threads)
     network = _network(str(job.model), job.device, job.model_sha256)
     with open_source(job.input, dataset=job.dataset) as source:
-        stack, windows = read_block(source, block, first=job.frames[0], in_frames=network.in_frames)
+        stack, windows = read_block(
+            source,
+            block,
+            first=job.frames[0],
+            in_frames=network.in_frames,
+            counts_per_electron=job.counts_per_electron,
+        )
     out = denoise_block(
         stack,
         windows,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from temdenoise import __version__
@@ -31,6 +32,7 @@ from temdenoise.io import Staging, open_source
 from temdenoise.io.base import FrameSource
 from temdenoise.io.fingerprint import fingerprint
 from temdenoise.models.checkpoint import LoadedModel, load_model
+from temdenoise.noise.dose import counts_verdict
 from temdenoise.pretrained import resolve_model
 
 logger = logging.getLogger(__name__)
@@ -99,7 +101,11 @@ def run_denoise(
         model_ps = model.header.pixel_size
         factor = _sampling(config, model, data_ps, shape)
         _say_sampling(config.input, data_ps, model_ps, factor)
-        dose = float(source.read(first, first + 1).mean())
+        gain = config.counts_per_electron or source.metadata.counts_per_electron
+        first_frame = np.asarray(source.read(first, first + 1)[0], dtype=np.float64)
+        first_frame /= gain or 1.0
+        _check_counts(config, first_frame, gain)
+        dose = float(first_frame.mean())
         tile, batch = (
             ((config.tile, config.tile), config.batch_size)
             if config.tile
@@ -150,6 +156,7 @@ def run_denoise(
                 (first, stop),
                 factor,
                 (tile, batch),
+                gain,
                 progress,
             )
             staging.finish()
@@ -167,6 +174,7 @@ def _compute(
     frames: tuple[int, int],
     factor: float | None,
     tiling: tuple[tuple[int, ...], int],
+    gain: float | None,
     progress: Callable[[int, int], None] | None,
 ) -> MovieStats:
     """Denoise every block ``staging`` lacks, in this process or on a Dask cluster."""
@@ -187,6 +195,7 @@ def _compute(
             precision=config.precision,
             block_frames=config.block_frames,
             model_sha256=model.header.weights_sha256,
+            counts_per_electron=gain,
         )
         return run_on_cluster(
             job,
@@ -206,6 +215,7 @@ def _compute(
         device=device,
         precision=config.precision,
         block_frames=config.block_frames,
+        counts_per_electron=gain,
         progress=progress,
     )
 
@@ -257,6 +267,26 @@ def _sampling(
     return factor
 
 
+def _check_counts(config: DenoiseConfig, frame: np.ndarray, gain: float | None) -> None:
+    """Refuse frames that cannot be counts; warn about ones that may not be."""
+    verdict = counts_verdict(frame if gain is None else np.round(frame))
+    if verdict.startswith("not counts"):
+        if config.check_counts:
+            raise InputError(
+                f"{config.input}: frame {config.frames[0]} is {verdict}; the models expect "
+                "electron counts: subtract the camera's offset and give --counts-per-electron "
+                "(or --skip-count-check to denoise it anyway)"
+            )
+        logger.warning("%s: frame %d is %s", config.input, config.frames[0], verdict)
+    elif not verdict.startswith("integers >= 0") and gain is None:
+        logger.warning(
+            "%s: frame %d is %s; give --counts-per-electron if it is in camera units",
+            config.input,
+            config.frames[0],
+            verdict,
+        )
+
+
 def _say_sampling(path: Path, data_ps: float | None, model_ps: float, factor: float | None) -> None:
     if data_ps is None:
         logger.warning(
@@ -291,6 +321,7 @@ def _parameters(
         "pixel_size": data_ps,
         "resample_factor": factor,
         "resample": config.resample,
+        "counts_per_electron": config.counts_per_electron,
         "tile": [config.tile, config.tile] if config.tile else "auto",
         "batch_size": config.batch_size,
         "precision": config.precision,

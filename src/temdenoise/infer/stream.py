@@ -64,7 +64,12 @@ def plan_blocks(n_frames: int, block_frames: int) -> list[Block]:
 
 
 def read_block(
-    source: FrameSource, block: Block, *, first: int, in_frames: int
+    source: FrameSource,
+    block: Block,
+    *,
+    first: int,
+    in_frames: int,
+    counts_per_electron: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Frames a block needs and, per output frame, the indices into them.
 
@@ -77,6 +82,8 @@ def read_block(
     in_frames : int
         Frames the network takes; neighbours come from the whole movie, mirrored only
         at its ends.
+    counts_per_electron : float, optional
+        The camera's gain: frames are divided by it (float32) to give electron counts.
 
     Returns
     -------
@@ -92,6 +99,8 @@ def read_block(
     if not finite.all():
         bad = lo + int(np.argwhere(~finite)[0][0])
         raise InputError(f"{source.path}: frame {bad} contains NaN or infinite values")
+    if counts_per_electron:
+        stack = stack.astype(np.float32) / np.float32(counts_per_electron)
     return stack, windows - lo
 
 
@@ -128,6 +137,7 @@ def denoise_movie(
     device: str | torch.device | None = None,
     precision: Precision = "fp32",
     block_frames: int = 8,
+    counts_per_electron: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> MovieStats:
     """Denoise movie frames ``frames`` of ``source`` into ``sink``, resuming where it stopped.
@@ -148,6 +158,8 @@ def denoise_movie(
         As in :func:`~temdenoise.infer.apply.denoise`.
     block_frames : int
         Output frames per block: the unit of resuming and of reading.
+    counts_per_electron : float, optional
+        The camera's gain: frames are divided by it as they are read.
     progress : callable(done, total), optional
         Called with output frames done (including those already written before) and the
         total, after each block is written.
@@ -181,7 +193,14 @@ def denoise_movie(
             for block in pending:
                 if stop_event.is_set():
                     return
-                item = (block, *read_block(source, block, first=start, in_frames=network.in_frames))
+                read = read_block(
+                    source,
+                    block,
+                    first=start,
+                    in_frames=network.in_frames,
+                    counts_per_electron=counts_per_electron,
+                )
+                item = (block, *read)
                 _put(reads, item, stop_event)
         except BaseException as exc:
             _put(reads, exc, stop_event)

@@ -41,6 +41,9 @@ class Metadata:
         Exposure of one frame in seconds.
     dose : float or None
         Electrons per pixel per frame, when the file records it.
+    counts_per_electron : float or None
+        The camera's gain when the file states it (SerialEM's ``CountsPerElectron``): the
+        pixel values are divided by it to give electron counts.
     instrument : str or None
         Microscope and/or detector, free text.
     format : str
@@ -55,6 +58,7 @@ class Metadata:
     frame_time: float | None = None
     exposure: float | None = None
     dose: float | None = None
+    counts_per_electron: float | None = None
     instrument: str | None = None
     format: str = ""
     source: str = ""

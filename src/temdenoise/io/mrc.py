@@ -77,7 +77,7 @@ def _metadata(path: Path, mrc: Any) -> Metadata:
     }
     pixel = float(mrc.voxel_size.x)
     pixel_size = pixel if pixel > 0 else None
-    frame_time = exposure = dose = None
+    frame_time = exposure = dose = gain = None
     instrument = None
     exttyp = bytes(header.exttyp).decode("ascii", errors="replace").strip("\x00 ")
     if exttyp in ("FEI1", "FEI2") and mrc.extended_header.size:
@@ -99,6 +99,7 @@ def _metadata(path: Path, mrc: Any) -> Metadata:
         original["mdoc"] = fields
         pixel_size = _positive(fields.get("PixelSpacing")) or pixel_size
         exposure = _positive(fields.get("ExposureTime")) or exposure
+        gain = _positive(fields.get("CountsPerElectron"))
         per_area = _positive(fields.get("ExposureDose"))  # electrons per square angstrom
         if per_area and pixel_size:
             dose = per_area * pixel_size**2
@@ -107,6 +108,7 @@ def _metadata(path: Path, mrc: Any) -> Metadata:
         frame_time=frame_time,
         exposure=exposure,
         dose=dose,
+        counts_per_electron=gain,
         instrument=instrument,
         format="mrc",
         source=str(path),
