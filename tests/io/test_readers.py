@@ -276,3 +276,30 @@ def test_an_rgb_tiff_is_refused_in_one_line(tmp_path):
     with pytest.raises(InputError, match="colour \\(RGB\\) TIFF with 3 samples per pixel") as info:
         open_source(tmp_path / "rgb.tif")
     assert "\n" not in str(info.value)
+
+
+def test_real_gatan_series_folder_is_one_movie(etspy_data):
+    folder = etspy_data / "DM_Series_Test"
+    with open_source(folder) as movie:
+        assert movie.shape == (3, 128, 128)
+        assert movie.metadata.format == "dm-folder"
+        assert movie.metadata.pixel_size == pytest.approx(191.087, rel=1e-4)
+        frames = movie.read(0, 3)
+    for i, name in enumerate(["BF_001.dm3", "BF_002.dm3", "BF_003.dm3"]):
+        with open_source(folder / name) as single:
+            np.testing.assert_array_equal(frames[i], single.read(0, 1)[0])
+
+
+def test_an_in_situ_folder_tree_is_read_in_time_order(tmp_path):
+    root = tmp_path / "insitu"
+    expected = []
+    for second in (2, 10):  # Second_10 comes after Second_2, not before
+        for frame in range(2):
+            folder = root / "Hour_00" / "Minute_00" / f"Second_{second}"
+            folder.mkdir(parents=True, exist_ok=True)
+            image = np.full((8, 8), second * 10 + frame, dtype=np.uint16)
+            tifffile.imwrite(folder / f"Hour_00_Minute_00_Second_{second}_Frame_{frame}.tif", image)
+            expected.append(second * 10 + frame)
+    with open_source(root) as movie:
+        assert movie.shape == (4, 8, 8)
+        assert list(movie.read(0, 4)[:, 0, 0]) == expected

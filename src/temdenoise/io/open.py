@@ -7,6 +7,7 @@ from pathlib import Path
 
 from temdenoise.errors import InputError
 from temdenoise.io.base import ArraySource
+from temdenoise.io.folder import open_frame_folder
 from temdenoise.io.hdf5 import SUFFIXES as HDF5_SUFFIXES
 from temdenoise.io.hdf5 import open_hdf5
 from temdenoise.io.mrc import SUFFIXES as MRC_SUFFIXES
@@ -14,7 +15,7 @@ from temdenoise.io.mrc import open_mrc
 from temdenoise.io.npy import open_npy
 from temdenoise.io.rosetta import PLUGINS, open_rosetta
 from temdenoise.io.tiff import SUFFIXES as TIFF_SUFFIXES
-from temdenoise.io.tiff import open_tiff, open_tiff_folder
+from temdenoise.io.tiff import open_tiff
 from temdenoise.io.zarr_store import open_zarr
 
 SUPPORTED = sorted({".npy", ".zarr", *MRC_SUFFIXES, *TIFF_SUFFIXES, *HDF5_SUFFIXES, *PLUGINS})
@@ -27,7 +28,7 @@ def open_source(path: str | os.PathLike[str], *, dataset: str | None = None) -> 
     ----------
     path : path-like
         A file (DM3/DM4, MRC, TIFF, EMD, SER/EMI, HDF5/HSPY, NPY), a Zarr store, or a
-        folder of TIFFs (one frame per file).
+        folder of one-frame TIFF or DM3/DM4 files (a Gatan in situ recording).
     dataset : str, optional
         Which dataset/array/signal to read in container formats (HDF5, Zarr, EMD).
 
@@ -50,7 +51,7 @@ def open_source(path: str | os.PathLike[str], *, dataset: str | None = None) -> 
     if target.is_dir():
         if suffix == ".zarr" or (target / "zarr.json").exists() or (target / ".zarray").exists():
             return open_zarr(target, dataset=dataset)
-        return open_tiff_folder(target)
+        return open_frame_folder(target)
     if suffix == ".npy":
         return open_npy(target)
     if suffix in MRC_SUFFIXES:
@@ -63,5 +64,5 @@ def open_source(path: str | os.PathLike[str], *, dataset: str | None = None) -> 
         return open_rosetta(target, dataset=dataset)
     raise InputError(
         f"{target}: unsupported format {suffix or '(no extension)'!r} "
-        f"(supported: {', '.join(SUPPORTED)}, or a folder of TIFFs)"
+        f"(supported: {', '.join(SUPPORTED)}, or a folder of TIFF or DM frames)"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
@@ -120,49 +119,6 @@ def _check_whole(
         )
 
 
-def open_tiff_folder(path: Path) -> ArraySource:
-    """Open a folder of single-frame TIFFs as a movie, in natural name order."""
-    files = sorted(
-        (p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file()),
-        key=_natural_key,
-    )
-    if not files:
-        raise InputError(f"{path}: folder holds no .tif/.tiff files")
-    with open_tiff(files[0]) as first:
-        if first.shape[0] != 1:
-            raise InputError(f"{files[0]}: a folder of TIFFs must hold one frame per file")
-        shape = (len(files), first.shape[1], first.shape[2])
-        metadata = first.metadata.with_(format="tiff-folder", source=str(path))
-        dtype = first.dtype
-    return ArraySource(path, _Folder(files, shape, dtype), metadata)
-
-
-class _Folder:
-    """Frames of a folder of TIFFs, one file per frame."""
-
-    def __init__(self, files: list[Path], shape: tuple[int, int, int], dtype: np.dtype[Any]):
-        self._files = files
-        self.shape = shape
-        self.dtype = dtype
-
-    def __getitem__(self, key: slice) -> np.ndarray:
-        import tifffile
-
-        frames = []
-        for file in self._files[key]:
-            try:
-                frame = np.asarray(tifffile.imread(file))
-            except (tifffile.TiffFileError, ValueError, OSError) as exc:
-                raise InputError(f"{file}: not a readable TIFF file ({exc})") from None
-            if frame.shape != self.shape[1:]:
-                raise InputError(
-                    f"{file}: frame of shape {frame.shape} differs from the first frame's "
-                    f"{self.shape[1:]}"
-                )
-            frames.append(frame)
-        return np.stack(frames) if frames else np.empty((0, *self.shape[1:]), self.dtype)
-
-
 def _metadata(path: Path, tif: Any) -> Metadata:
     original: dict[str, Any] = {}
     pixel_size = None
@@ -199,7 +155,3 @@ def _metadata(path: Path, tif: Any) -> Metadata:
         source=str(path),
         original=original,
     )
-
-
-def _natural_key(path: Path) -> list[Any]:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
