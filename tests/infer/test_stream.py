@@ -220,19 +220,25 @@ def test_finer_data_are_binned_by_area_and_enlarged_back(tmp_path, model_file, c
         np.testing.assert_allclose(src.read(0, 5), expected, rtol=1e-5, atol=1e-5)
 
 
+def fill_disk_at_block(monkeypatch, failing):
+    """Make Staging.write fail as a full disk does at block ``failing``; return the original."""
+    original = Staging.write
+
+    def write(self, block, start, frames):
+        if block == failing:
+            raise OutputError(f"{self.path}: cannot write frames (No space left on device)")
+        original(self, block, start, frames)
+
+    monkeypatch.setattr(Staging, "write", write)
+    return original
+
+
 def test_full_disk_gives_one_line_and_keeps_finished_blocks(
     tmp_path, movie, model_file, monkeypatch
 ):
     path, _ = movie
     out = tmp_path / "out.h5"
-    original = Staging.write
-
-    def write(self, block, start, frames):
-        if block == 2:
-            raise OutputError(f"{self.path}: cannot write frames (No space left on device)")
-        original(self, block, start, frames)
-
-    monkeypatch.setattr(Staging, "write", write)
+    original = fill_disk_at_block(monkeypatch, 2)
     with pytest.raises(OutputError, match="No space left on device"):
         run_denoise(config(path, out, model_file, block_frames=2))
     assert not out.exists()
@@ -252,14 +258,7 @@ def test_a_resumed_run_keeps_its_tile_whatever_memory_is_free_now(
     budgets = iter([64 << 20, 1 << 20])  # the first run had room for whole frames
     monkeypatch.setattr(job, "default_memory_budget", lambda device: next(budgets))
     out = tmp_path / "out.zarr"
-    original = Staging.write
-
-    def write(self, block, start, frames):
-        if block == 2:
-            raise OutputError(f"{self.path}: cannot write frames (No space left on device)")
-        original(self, block, start, frames)
-
-    monkeypatch.setattr(Staging, "write", write)
+    original = fill_disk_at_block(monkeypatch, 2)
     with pytest.raises(OutputError):
         run_denoise(config(path, out, model_file, block_frames=2))
     monkeypatch.setattr(Staging, "write", original)

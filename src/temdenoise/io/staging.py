@@ -161,7 +161,7 @@ class Staging:
             )
             (building / PROGRESS).mkdir()
             building.rename(self.path)
-            _sync_dir(self.path.parent)
+            _sync(self.path.parent)
         except OSError as exc:
             raise OutputError(
                 f"{self.path}: cannot create the output ({exc.strerror or exc})"
@@ -193,7 +193,7 @@ class Staging:
                 _check_space(self.output, self.shape)
                 export(group["frames"], self.output, self.format, self.attrs)
                 shutil.rmtree(self.path)
-            _sync_dir(self.output.parent)
+            _sync(self.output.parent)
         except (OSError, RuntimeError, ValueError) as exc:
             detail = getattr(exc, "strerror", None) or exc
             raise OutputError(
@@ -254,16 +254,8 @@ def _check_space(output: Path, shape: tuple[int, int, int]) -> None:
         )
 
 
-def _sync_dir(path: Path) -> None:
-    """Flush a folder's entries (renames, new files) to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_file(path: Path) -> None:
+def _sync(path: Path) -> None:
+    """Flush a file's data, or a folder's entries (renames, new files), to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -274,9 +266,9 @@ def _sync_file(path: Path) -> None:
 def _sync_tree(path: Path) -> None:
     """Flush the metadata files and the folders of a Zarr group (chunks are flushed as written)."""
     for file in path.rglob("zarr.json"):
-        _sync_file(file)
+        _sync(file)
     for folder in [path, *(p for p in path.rglob("*") if p.is_dir())]:
-        _sync_dir(folder)
+        _sync(folder)
 
 
 def write_block(
@@ -296,11 +288,11 @@ def write_block(
         for t in range(start, start + frames.shape[0]):  # one chunk per frame
             chunk = staging / "frames" / "c" / str(t) / "0" / "0"
             if chunk.exists():
-                _sync_file(chunk)
+                _sync(chunk)
         marker = staging / PROGRESS / str(block)
         marker.touch()
-        _sync_file(marker)
-        _sync_dir(marker.parent)
+        _sync(marker)
+        _sync(marker.parent)
     except OSError as exc:
         raise OutputError(
             f"{staging}: cannot write frames {start}:{start + frames.shape[0]} "
