@@ -4,6 +4,11 @@
     than 1024^2 in 1024^2 pieces without halo, the most a memory budget allows);
 (b) `run_denoise` from an NPY movie on disk to a Zarr output (reading, tiling,
     compute and writing, pipelined), and the ratio (b)/(a);
+(d) with ``--detector-pixel-size A``: the seed's regime, a movie of 0.45 counts/px at A
+    angstrom/px denoised by a model of the shipped grid (0.25 A/px, trained over 0.15-0.4):
+    binned by area, denoised, enlarged back; throughput in input (detector) megapixels,
+    in model-grid megapixels and in frames per second, against the seed's stream (64 MP
+    frames at 400 fps, 25.6 GP/s: "devices" is how many devices like this one it needs);
 (c) peak resident memory of the `temdenoise denoise` command on synthetic movies of
     several GB (generated here and removed after) with a one-channel network, so that
     reading and writing dominate: it must not grow with the movie's size.
@@ -94,6 +99,33 @@ def file_to_file(net, size, frames, device, workdir, precision):
     return report.stats.frames * size * size / report.stats.seconds / 1e6
 
 
+SEED_STREAM = 64e6 * 400
+"""Input pixels per second of the seed's detector: 64 MP frames at 2.5 ms (400 fps)."""
+
+
+def seed_regime(net, size, frames, device, workdir, precision, detector):
+    """File to file in the seed's regime; returns (input MP/s, model-grid MP/s, frames/s)."""
+    movie = workdir / "detector.npy"
+    np.save(movie, np.random.default_rng(0).poisson(0.45, (frames, size, size)).astype(np.uint16))
+    model = workdir / "grid.safetensors"
+    training = {"augment": {"pixel_size_range": [0.15, 0.4]}}
+    save_model(model, net, pixel_size=0.25, dose_range=(0.5, 60.0), training=training)
+    config = DenoiseConfig(
+        input=movie,
+        output=workdir / "seed.zarr",
+        model=str(model),
+        pixel_size=detector,
+        device=device.type,
+        precision=precision,
+        overwrite=True,
+    )
+    report = run_denoise(config)
+    assert report.stats is not None
+    assert report.factor is not None
+    fps = report.stats.frames / report.stats.seconds
+    return fps * size * size / 1e6, fps * size * size * report.factor**2 / 1e6, fps
+
+
 def write_movie(path, gigabytes, side):
     frames = max(1, int(gigabytes * 2**30 / (side * side * 2)))
     movie = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint16, shape=(frames, side, side))
@@ -158,6 +190,10 @@ def main() -> None:
     parser.add_argument("--networks", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    parser.add_argument(
+        "--detector-pixel-size", type=float, default=None, metavar="A", help="(d): 0.05"
+    )
+    parser.add_argument("--skip-ab", action="store_true", help="only (c) and (d)")
     parser.add_argument("--workdir", default=None, help="where to put the temporary movies")
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
@@ -173,7 +209,7 @@ def main() -> None:
             f"{args.precision}"
         )
         print(f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6}")
-        for name in args.networks:
+        for name in [] if args.skip_ab else args.networks:
             make = NETWORKS[name]
             torch.manual_seed(0)
             net = make()
@@ -183,6 +219,36 @@ def main() -> None:
             results["throughput"].append(
                 {"network": name, "precision": args.precision, "ceiling_mps": a, "file_mps": b}
             )
+        if args.detector_pixel_size:
+            print(
+                f"\n(d) the seed's regime: {args.frames} frames of {args.size}^2 at "
+                f"{args.detector_pixel_size} A/px, binned to the 0.25 A/px grid, {args.precision}"
+            )
+            print(
+                f"{'network':<12} {'input MP/s':>10} {'grid MP/s':>10} "
+                f"{'frames/s':>9} {'devices':>8}"
+            )
+            for name in args.networks:
+                torch.manual_seed(0)
+                rates = seed_regime(
+                    NETWORKS[name](), args.size, args.frames, device, workdir,
+                    args.precision, args.detector_pixel_size,
+                )  # fmt: skip
+                needed = SEED_STREAM / (rates[0] * 1e6)
+                print(
+                    f"{name:<12} {rates[0]:>10.3f} {rates[1]:>10.3f} {rates[2]:>9.3f} "
+                    f"{needed:>8.0f}"
+                )
+                results.setdefault("seed_regime", []).append(
+                    {
+                        "network": name,
+                        "detector_pixel_size": args.detector_pixel_size,
+                        "input_mps": rates[0],
+                        "grid_mps": rates[1],
+                        "frames_per_second": rates[2],
+                        "devices_for_seed_stream": needed,
+                    }
+                )
         if args.gb:
             side = f"{args.side}^2 uint16"
             print(f"\n(c) peak RSS of `temdenoise denoise` (one-channel network, {side})")
