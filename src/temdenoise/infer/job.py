@@ -117,7 +117,10 @@ def run_denoise(
             shape=shape,
             key=_job_key(config.input, model, params),
             attrs={
-                "metadata": source.metadata.with_(pixel_size=data_ps).to_dict(),
+                # the output is in electron counts: no gain left to apply
+                "metadata": source.metadata.with_(
+                    pixel_size=data_ps, counts_per_electron=None
+                ).to_dict(),
                 "provenance": {
                     **_provenance(config, model, params),
                     "tile_used": list(tile),
