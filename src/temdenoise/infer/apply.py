@@ -171,8 +171,8 @@ def denoise_windows(
     try:
         done = 0
         for batch, inputs in _batches(stack, plan, windows, batch_size):
-            # channels_last: oneDNN's fast convolutions on the CPU (x1.5 in fp32, x4 with
-            # bf16 on AMX, measured), tensor cores on the GPU
+            # channels_last: oneDNN's fast convolutions on the CPU, tensor cores on the GPU
+            # (measured in docs/performance.md)
             x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode(), autocast:
                 y = network(x)
