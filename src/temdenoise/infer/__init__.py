@@ -1,6 +1,6 @@
-"""Inference: exact tiled denoising of frames in memory (streaming of movies builds on it)."""
+"""Inference: exact tiled denoising of frames in memory or streamed from a lazy movie."""
 
-from temdenoise.infer.apply import denoise
+from temdenoise.infer.api import denoise
 from temdenoise.infer.device import describe_device, resolve_device
 from temdenoise.infer.tiling import TilePlan, auto_tile, frame_windows, plan_tiles
 

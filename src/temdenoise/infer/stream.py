@@ -133,9 +133,12 @@ def denoise_movie(
     frames: tuple[int, int] | None = None,
     factor: float | None = None,
     tile: int | tuple[int, int] | None = None,
+    halo: int | None = None,
     batch_size: int = 4,
     device: str | torch.device | None = None,
     precision: Precision = "fp32",
+    memory_budget: int | None = None,
+    conserve_counts: bool = True,
     block_frames: int = 8,
     counts_per_electron: float | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -154,7 +157,7 @@ def denoise_movie(
     factor : float, optional
         Zoom from the data's grid to the model's (see
         :func:`~temdenoise.infer.resample.resample_factor`); None for none.
-    tile, batch_size, device, precision
+    tile, halo, batch_size, device, precision, memory_budget, conserve_counts
         As in :func:`~temdenoise.infer.apply.denoise`.
     block_frames : int
         Output frames per block: the unit of resuming and of reading.
@@ -178,9 +181,12 @@ def denoise_movie(
         progress(finished, total)
     options = {
         "tile": tile,
+        "halo": halo,
         "batch_size": batch_size,
         "device": device,
         "precision": precision,
+        "memory_budget": memory_budget,
+        "conserve_counts": conserve_counts,
     }
     t0 = time.perf_counter()
     reads: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
