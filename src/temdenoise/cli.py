@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "denoise",
         help="denoise a movie file into a new file (resumable)",
         description="Denoise a movie (DM3/DM4, MRC, TIFF, EMD, SER, HDF5, NPY, Zarr) into "
-        "OUTPUT (.zarr, .tif, .h5 or .mrc by extension). Rerunning the same command "
+        "OUTPUT (.zarr, .tif, .h5/.hspy or .mrc by extension). Rerunning the same command "
         "continues an interrupted run.",
     )
     den.add_argument(

@@ -351,3 +351,20 @@ def test_outputs_carry_their_calibration_for_other_tools(tmp_path, movie, model_
     assert image["axes"][1]["unit"] == "angstrom"
     assert image["datasets"][0]["path"] == "frames"
     assert image["datasets"][0]["coordinateTransformations"][0]["scale"][1:] == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("ext", [".h5", ".hspy"])
+def test_hdf5_outputs_are_hyperspy_signals_with_calibrated_axes(tmp_path, movie, model_file, ext):
+    from rsciio.hspy import file_reader
+
+    path, frames = movie
+    out = tmp_path / f"out{ext}"
+    run_denoise(config(path, out, model_file, pixel_size=0.5))
+    (signal,) = file_reader(str(out))  # as hs.load reads it
+    axes = [(a["name"], a["scale"], a["units"], a["navigate"]) for a in signal["axes"]]
+    assert axes == [("time", 1.0, "", True), ("y", 0.05, "nm", False), ("x", 0.05, "nm", False)]
+    assert signal["data"].shape == frames.shape
+    assert "temdenoise_provenance" in signal["original_metadata"]
+    with open_source(out) as ours:  # and as temdenoise reads its own output back
+        assert ours.metadata.pixel_size == 0.5
+        np.testing.assert_array_equal(ours.read(0, frames.shape[0]), signal["data"])

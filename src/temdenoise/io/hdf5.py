@@ -1,6 +1,7 @@
 """HDF5 files (h5py): a named dataset, or the only 2-D/3-D one.
 
-HyperSpy files (``file_format = HyperSpy``) are read through RosettaSciIO.
+HyperSpy files (``file_format = HyperSpy``) are read through RosettaSciIO, except our own
+outputs, whose movie and metadata are read directly.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from temdenoise.errors import InputError
 from temdenoise.io.base import ArraySource
 from temdenoise.io.metadata import Metadata, jsonable
 
-SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs")
+SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".hspy")
 
 
 def open_hdf5(path: Path, *, dataset: str | None = None) -> ArraySource:
@@ -26,12 +27,16 @@ def open_hdf5(path: Path, *, dataset: str | None = None) -> ArraySource:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable HDF5 file ({exc})") from None
     try:
-        if str(h5.attrs.get("file_format", "")) == "HyperSpy" and dataset is None:
+        ours = (
+            "Experiments/denoised/data" in h5
+            and "temdenoise_metadata" in h5["Experiments/denoised/data"].attrs
+        )
+        if str(h5.attrs.get("file_format", "")) == "HyperSpy" and dataset is None and not ours:
             h5.close()
             from temdenoise.io.rosetta import open_rosetta
 
             return open_rosetta(path, plugin="rsciio.hspy")
-        ds = _choose(path, h5, dataset)
+        ds = _choose(path, h5, "Experiments/denoised/data" if ours and not dataset else dataset)
         attrs = {k: jsonable(v) for k, v in ds.attrs.items()}
         ours = attrs.get("temdenoise_metadata")
         if isinstance(ours, str):

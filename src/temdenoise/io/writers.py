@@ -1,4 +1,4 @@
-"""Finished movies in TIFF, HDF5 and MRC, written from a complete Zarr staging array.
+"""Finished movies in TIFF, HDF5 (HyperSpy layout) and MRC, from a complete Zarr staging array.
 
 Each writer streams frame by frame into ``<output>.tmp`` and renames it over the output
 only once it is complete, so an output file never exists half-written.
@@ -22,6 +22,7 @@ FORMATS = {
     ".tiff": "tiff",
     ".h5": "hdf5",
     ".hdf5": "hdf5",
+    ".hspy": "hdf5",
     ".mrc": "mrc",
 }
 """Output formats by extension."""
@@ -64,19 +65,56 @@ def write_tiff(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
             )
 
 
+HSPY_GROUP = "Experiments/denoised"
+"""Where :func:`write_hdf5` puts the movie (its ``data``, ``axis-N``, ``metadata`` groups)."""
+
+
 def write_hdf5(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
-    """Dataset ``frames`` (chunked one frame per chunk) with the JSON ``attrs`` as attributes."""
+    """Write a HyperSpy (``.hspy``, format 3.3) file that h5py and RosettaSciIO both read.
+
+    The movie is ``Experiments/denoised/data`` (float32, one frame per chunk) carrying the
+    JSON ``attrs`` as attributes; ``axis-0..2`` give HyperSpy the calibration (seconds per
+    frame, nm per pixel) so ``hs.load`` returns a calibrated stack of 2-D signals, and the
+    provenance is in its ``original_metadata``.
+    """
     import h5py
 
+    metadata = attrs.get("metadata", {})
+    provenance = attrs.get("provenance", {})
+    pixel = metadata.get("pixel_size")
+    frame_time = metadata.get("frame_time")
+    axes = [
+        ("time", float(frame_time or 1.0), "s" if frame_time else "", True),
+        ("y", float(pixel) / 10 if pixel else 1.0, "nm" if pixel else "", False),
+        ("x", float(pixel) / 10 if pixel else 1.0, "nm" if pixel else "", False),
+    ]
     with h5py.File(path, "w") as h5:
-        ds = h5.create_dataset(
-            "frames", shape=frames.shape, dtype=np.float32, chunks=(1, *frames.shape[1:])
+        h5.attrs["file_format"] = "HyperSpy"
+        h5.attrs["file_format_version"] = "3.3"
+        group = h5.create_group(HSPY_GROUP)
+        ds = group.create_dataset(
+            "data", shape=frames.shape, dtype=np.float32, chunks=(1, *frames.shape[1:])
         )
         for i in range(frames.shape[0]):
             ds[i] = np.asarray(frames[i], dtype=np.float32)
-        ds.attrs["temdenoise_metadata"] = dumps(attrs.get("metadata", {}))
-        ds.attrs["temdenoise_provenance"] = dumps(attrs.get("provenance", {}))
+        ds.attrs["temdenoise_metadata"] = dumps(metadata)
+        ds.attrs["temdenoise_provenance"] = dumps(provenance)
         ds.attrs["axes"] = ["frame", "row", "column"]
+        for i, (name, scale, units, navigate) in enumerate(axes):
+            axis = group.create_group(f"axis-{i}")
+            axis.attrs.update(
+                {"name": name, "scale": scale, "offset": 0.0, "units": units,
+                 "size": int(frames.shape[i]), "navigate": navigate}
+            )  # fmt: skip
+        general = group.create_group("metadata/General")
+        general.attrs["title"] = "denoised"
+        if metadata.get("source"):
+            general.attrs["original_filename"] = Path(str(metadata["source"])).name
+        signal = group.create_group("metadata/Signal")
+        signal.attrs["signal_type"] = ""
+        signal.attrs["quantity"] = "Expected counts (electrons per pixel)"
+        original = group.create_group("original_metadata")
+        original.attrs["temdenoise_provenance"] = dumps(provenance)
 
 
 def write_mrc(path: Path, frames: Any, attrs: dict[str, Any]) -> None:
@@ -172,7 +210,7 @@ def read_attrs(path: Path, fmt: str) -> dict[str, Any] | None:
             import h5py
 
             with h5py.File(path, "r") as h5:
-                ds = h5["frames"]
+                ds = h5[f"{HSPY_GROUP}/data"] if HSPY_GROUP in h5 else h5["frames"]
                 return {
                     "metadata": json.loads(ds.attrs["temdenoise_metadata"]),
                     "provenance": json.loads(ds.attrs["temdenoise_provenance"]),
