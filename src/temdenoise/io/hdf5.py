@@ -17,6 +17,9 @@ from temdenoise.io.metadata import Metadata, jsonable
 
 SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".hspy")
 
+OWN = "Experiments/denoised/data"
+"""Where temdenoise's own HDF5 outputs hold the movie (see ``io.writers.write_hdf5``)."""
+
 
 def open_hdf5(path: Path, *, dataset: str | None = None) -> ArraySource:
     """Open dataset ``dataset`` (or the only image-like one) of an HDF5 file, lazily."""
@@ -36,7 +39,7 @@ def open_hdf5(path: Path, *, dataset: str | None = None) -> ArraySource:
             from temdenoise.io.rosetta import open_rosetta
 
             return open_rosetta(path, plugin="rsciio.hspy")
-        ds = _choose(path, h5, "Experiments/denoised/data" if ours and not dataset else dataset)
+        ds = _choose(path, h5, OWN if own and not dataset else dataset)
         attrs = {k: jsonable(v) for k, v in ds.attrs.items()}
         ours = attrs.get("temdenoise_metadata")
         if isinstance(ours, str):
