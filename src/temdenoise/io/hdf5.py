@@ -30,11 +30,8 @@ def open_hdf5(path: Path, *, dataset: str | None = None) -> ArraySource:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable HDF5 file ({exc})") from None
     try:
-        ours = (
-            "Experiments/denoised/data" in h5
-            and "temdenoise_metadata" in h5["Experiments/denoised/data"].attrs
-        )
-        if str(h5.attrs.get("file_format", "")) == "HyperSpy" and dataset is None and not ours:
+        own = OWN in h5 and "temdenoise_metadata" in h5[OWN].attrs
+        if str(h5.attrs.get("file_format", "")) == "HyperSpy" and dataset is None and not own:
             h5.close()
             from temdenoise.io.rosetta import open_rosetta
 
