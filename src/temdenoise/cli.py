@@ -214,7 +214,10 @@ def _add_evaluate(sub: Any) -> None:
         "profiles. Writes metrics.json, PNG figures and index.html into REPORT_DIR.",
     )
     ev.add_argument("--noisy", type=Path, required=True, help="raw movie (counts)")
-    ev.add_argument("--denoised", type=Path, required=True, help="denoised movie, same shape")
+    ev.add_argument(
+        "--denoised", type=Path, required=True,
+        help="denoised movie: same shape, or an output of a --frames range of NOISY",
+    )  # fmt: skip
     ev.add_argument("--clean", type=Path, default=None, help="ground truth (same shape or 1 frame)")
     ev.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT_DIR")
     ev.add_argument(
@@ -232,6 +235,9 @@ def _add_evaluate(sub: Any) -> None:
     ev.add_argument("--clean-dataset", default=None, help="dataset/array inside CLEAN")
     ev.add_argument("--polarity", choices=["bright", "dark"], default=None, help="atom contrast")
     ev.add_argument("--background", type=float, default=None, help="vacuum level, counts/px")
+    ev.add_argument(
+        "--noise", type=Path, default=None, help="noise.json from fit-noise (default Poisson)"
+    )
     ev.add_argument("--config", type=Path, default=None, help="JSON EvaluateConfig to start from")
     ev.set_defaults(command=_evaluate)
 
@@ -242,7 +248,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     names = ["noisy", "denoised", "clean", "output", "line", "width", "frames", "frame"]
     names += ["max_frames", "pixel_size", "dataset", "denoised_dataset", "clean_dataset"]
-    names += ["polarity", "background"]
+    names += ["polarity", "background", "noise"]
     values = {name: getattr(args, name) for name in names}
     config = EvaluateConfig.from_arguments(args.config, **values)
     index = run_evaluate(config)

@@ -289,8 +289,10 @@ class EvaluateConfig(StageConfig):
     ``tolerance`` px; likelihood ratios sum the pixels within ``atom_radius`` px against
     the ``background`` level (counts/px; default: the median far from every column). The
     residual's noise variance is ``variance_slope * intensity + variance_offset`` (Poisson:
-    1, 0). ``umse`` "adjacent" estimates uMSE from neighbouring frames (a static scene and
-    a single-frame denoiser; needs 4 frames).
+    1, 0), or that of the ``noise`` model (from ``fit-noise``) when one is given. A denoised
+    output of a frame range is compared with the frames of the noisy movie its provenance
+    names; ``frames`` counts in the denoised movie. ``umse`` "adjacent" estimates uMSE from
+    neighbouring frames (a static scene and a single-frame denoiser; needs 4 frames).
     """
 
     noisy: Path
@@ -315,6 +317,7 @@ class EvaluateConfig(StageConfig):
     background: float | None = Field(default=None, gt=0, description="counts per pixel")
     variance_slope: float = Field(default=1.0, gt=0)
     variance_offset: float = Field(default=0.0, ge=0)
+    noise: Path | None = Field(default=None, description="fit-noise model for the residual")
     umse: Literal["adjacent", "none"] = "adjacent"
 
 

@@ -161,7 +161,7 @@ def test_cli_bad_inputs_give_one_line_naming_the_file(movie, tmp_path, capsys):
     base = ["evaluate", "--noisy", str(tmp_path / "noisy.npy"), "-o", str(tmp_path / "r")]
     cases = {
         "missing.npy": "file not found",
-        "small.npy": "does not match the noisy movie",
+        "small.npy": "do not match the noisy movie",
         "nan.npy": "frame 2 has NaN",
     }
     for file, reason in cases.items():
@@ -212,3 +212,58 @@ def test_cli_refuses_a_malformed_line(capsys):
 def test_evaluate_config_refuses_bad_values():
     with pytest.raises(ConfigError, match="width"):
         EvaluateConfig.build(noisy="a.npy", denoised="b.npy", output="r", width=0)
+
+
+def test_an_output_of_a_frame_range_is_compared_with_the_same_source_frames(
+    movie, tmp_path, capsys
+):
+    from temdenoise.models import BFDnCNN
+    from temdenoise.models.checkpoint import save_model
+
+    _, noisy, _ = movie
+    np.save(tmp_path / "noisy.npy", noisy)
+    save_model(tmp_path / "m.safetensors", BFDnCNN(depth=3, width=4), pixel_size=0.25,
+               dose_range=(0.1, 10.0))  # fmt: skip
+    den = tmp_path / "den.tif"
+    argv = ["denoise", str(tmp_path / "noisy.npy"), "-o", str(den), "--frames", "1:5"]
+    assert main([*argv, "--model", str(tmp_path / "m.safetensors")]) == 0
+    np.save(tmp_path / "noisy-1-5.npy", noisy[1:5])
+    bodies = []
+    for source in ("noisy.npy", "noisy-1-5.npy"):
+        out = tmp_path / f"report-{source}"
+        argv = ["evaluate", "--noisy", str(tmp_path / source), "--denoised", str(den)]
+        assert main([*argv, "-o", str(out)]) == 0
+        bodies.append(_strict_json(out / "metrics.json"))
+    capsys.readouterr()
+    assert bodies[0]["inputs"]["noisy_frames"] == [1, 5]
+    assert bodies[1]["inputs"]["noisy_frames"] == [0, 4]
+    assert bodies[0]["summary"] == bodies[1]["summary"]
+    np.save(tmp_path / "den.npy", np.zeros((4, *SHAPE), np.float32))  # no provenance
+    argv = ["evaluate", "--noisy", str(tmp_path / "noisy.npy"), "--denoised"]
+    assert main([*argv, str(tmp_path / "den.npy"), "-o", str(tmp_path / "r")]) == 2
+    assert "provenance names no frame range" in _one_error_line(capsys)
+
+
+def test_the_residual_is_judged_against_a_given_noise_model(movie, tmp_path, capsys):
+    from temdenoise.noise.base import NoiseModel
+    from temdenoise.noise.counting import Poisson
+    from temdenoise.noise.detector import GainReadNoise
+    from temdenoise.noise.store import save_noise_model
+
+    _, noisy, denoised = movie
+    np.save(tmp_path / "noisy.npy", noisy)
+    np.save(tmp_path / "den.npy", denoised)
+    model = NoiseModel((Poisson(), GainReadNoise(gain=1.0, offset=0.0, read_noise=2.0)),
+                       detector="integrating")  # fmt: skip
+    save_noise_model(model, tmp_path / "noise.json")
+    base = ["evaluate", "--noisy", str(tmp_path / "noisy.npy"), "--denoised"]
+    base += [str(tmp_path / "den.npy")]
+    residuals = []
+    for extra, name in (([], "poisson"), (["--noise", str(tmp_path / "noise.json")], "read")):
+        assert main([*base, *extra, "-o", str(tmp_path / name)]) == 0
+        residuals.append(_strict_json(tmp_path / name / "metrics.json")["residual"])
+    capsys.readouterr()
+    poisson, read = (r["noise_model"] for r in residuals)
+    assert (poisson["variance_slope"], poisson["variance_offset"]) == (1.0, 0.0)
+    assert read["variance_slope"] == pytest.approx(1.0, abs=0.05)
+    assert read["variance_offset"] == pytest.approx(4.0, abs=0.3)

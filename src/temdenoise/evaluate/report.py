@@ -26,6 +26,7 @@ import numpy as np
 from temdenoise.errors import ConfigError, InputError
 from temdenoise.evaluate import atoms as atom_metrics
 from temdenoise.evaluate import metrics
+from temdenoise.evaluate.inputs import LazyFrames, noise_variance, source_offset
 from temdenoise.evaluate.metrics import ResidualCheck
 from temdenoise.evaluate.page import render_page
 from temdenoise.evaluate.profiles import LineProfile, line_profile, profile_snr
@@ -437,29 +438,33 @@ def run_evaluate(
         for name, (path, dataset) in paths.items():
             if path is not None:
                 sources[name] = open_source(path, dataset=dataset)
-        _check_file_shapes(sources)
+        offset = source_offset(sources)
         noisy_src, denoised_src = sources["noisy"], sources["denoised"]
-        total = noisy_src.shape[0]
+        total = denoised_src.shape[0]
         start, stop = config.frames
         stop = total if stop is None else min(stop, total)
         if not 0 <= start < stop:
             raise ConfigError(
-                f"frames {start}:{config.frames[1]} select nothing in {config.noisy} "
+                f"frames {start}:{config.frames[1]} select nothing in {config.denoised} "
                 f"({total} frames)"
             )
         requested, stop = stop, min(stop, start + config.max_frames)
-        logger.info("evaluating frames %d..%d of %s", start, stop - 1, config.noisy)
+        logger.info(
+            "evaluating frames %d..%d of %s against frames %d..%d of %s",
+            start, stop - 1, config.denoised, start + offset, stop - 1 + offset, config.noisy,
+        )  # fmt: skip
         clean_src = sources.get("clean")
+        clean_offset = offset if clean_src and clean_src.shape[0] == noisy_src.shape[0] else 0
         if clean_src is not None and clean_src.shape[0] == 1:
             clean_range: tuple[int, int] = (0, 1)
         else:
-            clean_range = (start, stop)
+            clean_range = (start + clean_offset, stop + clean_offset)
         frames = {
-            "noisy": _LazyFrames(noisy_src, start, stop),
-            "denoised": _LazyFrames(denoised_src, start, stop),
+            "noisy": LazyFrames(noisy_src, start + offset, stop + offset),
+            "denoised": LazyFrames(denoised_src, start, stop),
         }
         if clean_src is not None:
-            frames["clean"] = _LazyFrames(clean_src, *clean_range)
+            frames["clean"] = LazyFrames(clean_src, *clean_range)
         pixel_size = config.pixel_size or next(
             (s.metadata.pixel_size for s in sources.values() if s.metadata.pixel_size), None
         )
@@ -480,6 +485,10 @@ def run_evaluate(
                 "umse",
             }
         )
+        if config.noise is not None:
+            level = float(np.mean(frames["noisy"][0]))
+            slope, intercept = noise_variance(config.noise, level)
+            settings.update(variance_slope=slope, variance_offset=intercept)
         evaluation = evaluate_movie(
             frames["noisy"],
             frames["denoised"],
@@ -499,6 +508,8 @@ def run_evaluate(
         "clean": None if config.clean is None else str(config.clean),
         "shape": list(noisy_src.shape),
         "frames": [start, stop],
+        "noisy_frames": [start + offset, stop + offset],
+        "noise": None if config.noise is None else str(config.noise),
     }
     if stop < requested:
         evaluation.metrics["notes"].append(
@@ -507,55 +518,6 @@ def run_evaluate(
     return write_report(
         evaluation, config.output, inputs=inputs, config=config.model_dump(mode="json")
     )
-
-
-class _LazyFrames:
-    """Frames ``start:stop`` of a source read in blocks, with the last blocks cached.
-
-    Each frame is checked for NaN and infinite pixels when its block is read.
-    """
-
-    def __init__(self, source: ArraySource, start: int, stop: int, block: int = 8) -> None:
-        self._source = source
-        self._start = start
-        self.shape = (stop - start, *source.shape[1:])
-        self._block = block
-        self._cache: dict[int, np.ndarray] = {}
-
-    def __getitem__(self, index: int) -> np.ndarray:
-        if not 0 <= index < self.shape[0]:
-            raise IndexError(index)
-        key = index // self._block
-        if key not in self._cache:
-            first = self._start + key * self._block
-            last = min(first + self._block, self._start + self.shape[0])
-            data = np.asarray(self._source.read(first, last), dtype=np.float32)
-            bad = ~np.isfinite(data).reshape(len(data), -1).all(axis=1)
-            if bad.any():
-                raise InputError(
-                    f"{self._source.path}: frame {first + int(np.argmax(bad))} has NaN or "
-                    "infinite pixels"
-                )
-            if len(self._cache) >= 3:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = data
-        return np.asarray(self._cache[key][index % self._block])
-
-
-def _check_file_shapes(sources: dict[str, ArraySource]) -> None:
-    noisy = sources["noisy"]
-    for name in ("denoised", "clean"):
-        other = sources.get(name)
-        if other is None:
-            continue
-        same_frame = other.shape[1:] == noisy.shape[1:]
-        if not same_frame or (
-            other.shape[0] != noisy.shape[0] and not (name == "clean" and other.shape[0] == 1)
-        ):
-            raise InputError(
-                f"{other.path}: shape {other.shape} does not match the noisy movie "
-                f"{noisy.path} {noisy.shape}"
-            )
 
 
 def _check_shapes(noisy: Frames, denoised: Frames, clean: Frames | None) -> tuple[int, int, int]:

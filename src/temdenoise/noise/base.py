@@ -225,6 +225,25 @@ class NoiseModel:
         target = (np.asarray(clean, dtype=np.float32) * np.float32(scale)).astype(np.float32)
         return self.sample(target, rng=rng), target
 
+    def variance_line(
+        self, levels: Sequence[float], *, rng: np.random.Generator, pixels: int = 1 << 16
+    ) -> tuple[float, float]:
+        """Per-pixel variance of :meth:`sample` (in counts) as ``slope * mean + offset``.
+
+        Measured by drawing a flat field of ``pixels`` pixels at each expected level and
+        fitting a line by least squares: it holds for any chain of stages (a detector
+        point-spread lowers the per-pixel variance, read noise adds an offset).
+        """
+        side = max(2, math.isqrt(pixels))
+        means = np.asarray(levels, dtype=np.float64)
+        variances = [
+            float(self.sample(np.full((side, side), m, np.float32), rng=rng).var()) for m in means
+        ]
+        if len(means) < 2:
+            return variances[0] / max(float(means[0]), 1e-12), 0.0
+        slope, offset = np.polyfit(means, variances, 1)
+        return float(slope), max(float(offset), 0.0)
+
     # -- JSON ------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
