@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from temdenoise import __version__
 from temdenoise.cli_adapt import add_adapt
 from temdenoise.cli_demo import add_demo
+from temdenoise.cli_export import add_export
 from temdenoise.cli_train import add_train
 from temdenoise.errors import TemdenoiseError
 
@@ -201,6 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     add_demo(sub)
     add_train(sub)
     add_adapt(sub)
+    add_export(sub)
     return parser
 
 
