@@ -225,7 +225,7 @@ def _add_evaluate(sub: Any) -> None:
     ev.add_argument(
         "--line", type=_line, default=None, metavar="R0,C0,R1,C1", help="profile ends, px"
     )
-    ev.add_argument("--width", type=int, default=None, help="profile width, px (default 10)")
+    ev.add_argument("--width", type=int, default=None, help="profile width, px (2.5 A)")
     ev.add_argument(
         "--frames", type=_frame_range, default=None, metavar="A:B", help="frames A..B-1"
     )

@@ -287,11 +287,13 @@ class EvaluateConfig(StageConfig):
     at least ``min_distance`` px apart and beyond ``threshold`` counts/px (default: Otsu's
     threshold); a detection matches a true column within
     ``tolerance`` px; likelihood ratios sum the pixels within ``atom_radius`` px against
-    the ``background`` level (counts/px; default: the median far from every column). The
-    residual's noise variance is ``variance_slope * intensity + variance_offset`` (Poisson:
-    1, 0), or that of the ``noise`` model (from ``fit-noise``) when one is given. A denoised
-    output of a frame range is compared with the frames of the noisy movie its provenance
-    names; ``frames`` counts in the denoised movie. ``umse`` "adjacent" estimates uMSE from
+    the ``background`` level (counts/px; default: the median far from every column). Sizes
+    left unset keep their size in angstrom whatever the sampling (see
+    :mod:`temdenoise.evaluate.sizes`: 10, 1.5, 4, 3 and 3 px at 0.25 A/px). The residual's
+    noise variance is ``variance_slope * intensity + variance_offset`` (Poisson: 1, 0), or
+    that of the ``noise`` model (from ``fit-noise``) when one is given. A denoised output of
+    a frame range is compared with the frames of the noisy movie its provenance names;
+    ``frames`` counts in the denoised movie. ``umse`` "adjacent" estimates uMSE from
     neighbouring frames (a static scene and a single-frame denoiser; needs 4 frames).
     """
 
@@ -307,13 +309,13 @@ class EvaluateConfig(StageConfig):
     max_frames: int = Field(default=64, ge=1, le=100_000, description="most frames evaluated")
     frame: int | None = Field(default=None, ge=0, description="frame shown in the figures")
     line: tuple[float, float, float, float] | None = None
-    width: int = Field(default=10, ge=1, le=1000, description="profile width, px")
+    width: int | None = Field(default=None, ge=1, le=10_000, description="profile width, px")
     polarity: Literal["bright", "dark"] = "bright"
-    atom_sigma: float = Field(default=1.5, ge=0, description="smoothing before detection, px")
-    min_distance: int = Field(default=4, ge=1, description="closest two columns, px")
+    atom_sigma: float | None = Field(default=None, ge=0, description="smoothing, px")
+    min_distance: int | None = Field(default=None, ge=1, description="closest two columns, px")
     threshold: float | None = Field(default=None, description="column level, counts/px")
-    atom_radius: float = Field(default=3.0, gt=0, description="likelihood disc radius, px")
-    tolerance: float = Field(default=3.0, gt=0, description="largest match distance, px")
+    atom_radius: float | None = Field(default=None, gt=0, description="likelihood disc, px")
+    tolerance: float | None = Field(default=None, gt=0, description="match distance, px")
     background: float | None = Field(default=None, gt=0, description="counts per pixel")
     variance_slope: float = Field(default=1.0, gt=0)
     variance_offset: float = Field(default=0.0, ge=0)

@@ -607,11 +607,7 @@ def _evaluate(
         frame=shown,
         line=line,
         width=max(1, round(width * scale)),
-        background=config.dose,
-        atom_sigma=1.5 * scale,  # the defaults are for 0.25 A/px
-        min_distance=max(1, round(4 * scale)),
-        atom_radius=3.0 * scale,
-        tolerance=3.0 * scale,
+        background=config.dose,  # atom sizes: scaled to the detector's pixel size
     )
     run_evaluate(evaluation, progress=progress)
     if report_dir.exists():

@@ -30,6 +30,7 @@ from temdenoise.evaluate.inputs import LazyFrames, noise_variance, source_offset
 from temdenoise.evaluate.metrics import ResidualCheck
 from temdenoise.evaluate.page import render_page
 from temdenoise.evaluate.profiles import LineProfile, line_profile, profile_snr
+from temdenoise.evaluate.sizes import pixel_sizes
 from temdenoise.evaluate.verdict import verdict
 from temdenoise.noise.dose import counts_verdict
 
@@ -485,6 +486,7 @@ def run_evaluate(
                 "umse",
             }
         )
+        settings.update(pixel_sizes(settings, pixel_size))
         if config.noise is not None:
             level = float(np.mean(frames["noisy"][0]))
             slope, intercept = noise_variance(config.noise, level)
