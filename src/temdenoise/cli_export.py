@@ -38,6 +38,6 @@ def _export(args: argparse.Namespace) -> int:
     h = model.header
     print(
         f"wrote {path}: {h.name or h.arch}, {model.network.in_frames} frame(s) in, "
-        f"{h.pixel_size:g} A/px, frames larger than {Standalone(model.network).halo} px a side"
+        f"{h.pixel_size:g} A/px, frames of {Standalone(model.network).multiple} px a side or more"
     )
     return 0

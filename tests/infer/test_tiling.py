@@ -84,9 +84,23 @@ def test_auto_tile_whole_frame_when_it_fits_else_the_fewest_equal_aligned_tiles(
 
 def test_a_whole_frame_in_a_smaller_batch_beats_overlapping_tiles():
     args = {"halo": 51, "multiple": 8, "bytes_per_pixel": 1200}
-    budget = 5 << 30  # a 1024^2 frame with its halo fits thrice, not four times
+    budget = 4 << 30  # a whole 1024^2 frame (no halo: no other tile) fits thrice, not 4 times
     tile, batch = auto_tile_and_batch((1024, 1024), batch_size=4, budget_bytes=budget, **args)
     assert tile == (1024, 1024)
     assert batch == 3
     tile, batch = auto_tile_and_batch((64, 64), batch_size=4, budget_bytes=budget, **args)
     assert (tile, batch) == ((64, 64), 4)
+
+
+def test_windows_stay_inside_the_frame_and_a_frame_in_one_tile_costs_its_own_pixels():
+    plan = plan_tiles((100, 100), tile=None, halo=24, multiple=8)
+    assert plan.input_shape == (104, 104)  # extended to the factor, no halo
+    assert plan.pad_width == ((0, 4), (0, 4))
+    plan = plan_tiles((100, 100), tile=40, halo=24, multiple=8)
+    for t in plan:
+        assert t.source[0].start >= 0
+        assert t.source[0].stop <= 104
+        core = t.target[0]
+        # context on each side: the frame's edge, or at least the halo
+        assert core.start == 0 or core.start - t.source[0].start >= 24
+        assert core.stop >= 100 or t.source[0].stop - core.stop >= 24

@@ -1,14 +1,18 @@
 """Exact tiling of frames for a network with a finite receptive field (pure).
 
 A frame of ``rows x columns`` is first extended to multiples of the network's
-downsampling factor, then padded by ``halo`` on every side by mirror reflection.
-The extended frame is cut into equal cores of ``tile`` pixels whose offsets are
-multiples of the downsampling factor (the last core along each axis is moved back
-to end at the edge, overlapping its neighbour); each core is read with ``halo``
-pixels of context on every side. After the network, the halo is cropped and the core
-placed into the output. When ``halo`` is at least the receptive radius, every output
-pixel sees exactly the context it would see in one pass over the whole padded frame,
-so tiled and whole-frame outputs agree to float32 round-off.
+downsampling factor by mirror reflection. The extended frame is cut into equal cores of
+``tile`` pixels whose offsets are multiples of the downsampling factor (the last core
+along each axis is moved back to end at the edge, overlapping its neighbour). Each core
+is read in a window of ``tile + 2 * halo`` pixels (at most the extended frame) that lies
+inside the extended frame: ``halo`` pixels of context on each side that faces another
+tile, and the frame's own edge, where the network pads as it did in training, on each
+side that reaches it (the window then takes more context on the other side). After the
+network, the window is cropped to the core, placed into the output. When ``halo`` is at
+least the receptive radius, every output pixel sees exactly the context and the edges it
+would see in one pass over the whole extended frame, so tiled and whole-frame outputs
+agree to float32 round-off; and no pixel outside the frame is computed but the extension
+to the downsampling factor (a frame that fits in one tile costs its own pixels only).
 """
 
 from __future__ import annotations
@@ -21,9 +25,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Tile:
-    """One tile: where to read it in the padded frame and where its core goes.
+    """One tile: where to read it in the extended frame and where its core goes.
 
-    ``source`` slices the padded frame (rows, columns) for the network input;
+    ``source`` slices the extended frame (rows, columns) for the network input;
     ``crop`` slices the network output; ``target`` slices the output frame.
     """
 
@@ -43,7 +47,8 @@ class TilePlan:
     tile : (int, int)
         Core size (rows, columns) in pixels: multiples of ``multiple``.
     halo : int
-        Context read on each side of a core, a multiple of ``multiple``.
+        Context read on each side of a core that faces another core, a multiple of
+        ``multiple``.
     multiple : int
         The network's downsampling factor.
 
@@ -61,27 +66,31 @@ class TilePlan:
 
     @property
     def input_shape(self) -> tuple[int, int]:
-        """Size of every network input: ``tile + 2 * halo``."""
-        return (self.tile[0] + 2 * self.halo, self.tile[1] + 2 * self.halo)
+        """Size of every network input: ``tile + 2 * halo``, at most the extended frame."""
+        (er, ec), h = self.extended, self.halo
+        return (min(self.tile[0] + 2 * h, er), min(self.tile[1] + 2 * h, ec))
 
     @property
     def pad_width(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        """``np.pad`` widths that turn a frame into the padded frame tiles are read from."""
-        (er, ec), h = self.extended, self.halo
-        return ((h, h + er - self.shape[0]), (h, h + ec - self.shape[1]))
+        """``np.pad`` widths that extend a frame to multiples of ``multiple`` (reflect)."""
+        er, ec = self.extended
+        return ((0, er - self.shape[0]), (0, ec - self.shape[1]))
 
     def __len__(self) -> int:
         return len(self._starts(0)) * len(self._starts(1))
 
     def __iter__(self) -> Iterator[Tile]:
-        (tr, tc), h = self.tile, self.halo
+        (tr, tc), (wr, wc) = self.tile, self.input_shape
+        (er, ec), h = self.extended, self.halo
         for r0 in self._starts(0):
             r1 = min(r0 + tr, self.shape[0])
+            sr = min(max(r0 - h, 0), er - wr)  # the window, inside the extended frame
             for c0 in self._starts(1):
                 c1 = min(c0 + tc, self.shape[1])
+                sc = min(max(c0 - h, 0), ec - wc)
                 yield Tile(
-                    source=(slice(r0, r0 + tr + 2 * h), slice(c0, c0 + tc + 2 * h)),
-                    crop=(slice(h, h + r1 - r0), slice(h, h + c1 - c0)),
+                    source=(slice(sr, sr + wr), slice(sc, sc + wc)),
+                    crop=(slice(r0 - sr, r1 - sr), slice(c0 - sc, c1 - sc)),
                     target=(slice(r0, r1), slice(c0, c1)),
                 )
 
@@ -173,7 +182,8 @@ def auto_tile(
     per_input_pixel = bytes_per_pixel * max(batch_size, 1)
 
     def fits(rows: int, cols: int) -> bool:
-        return (rows + 2 * halo) * (cols + 2 * halo) * per_input_pixel <= budget_bytes
+        window = min(rows + 2 * halo, extended[0]) * min(cols + 2 * halo, extended[1])
+        return window * per_input_pixel <= budget_bytes
 
     if fits(*extended):
         return extended

@@ -1,11 +1,11 @@
 """Export a model to ONNX, to run where temdenoise is not installed (ONNX Runtime, Fiji, C++).
 
-The exported graph takes counts of shape (batch, in_frames, rows, columns), any frame size
-larger than the network's halo, and gives the denoised counts (batch, 1, rows, columns).
-It does what :func:`temdenoise.infer.apply.denoise` does for one whole frame: reflect-pad by
-the halo (the receptive radius rounded up to the downsampling factor) and up to a multiple
-of that factor, run the network, crop, and scale the result so that its total equals that
-of the middle input frame (count conservation). The model file's header (pixel size, dose
+The exported graph takes counts of shape (batch, in_frames, rows, columns), any frame of at
+least the network's downsampling factor a side, and gives the denoised counts (batch, 1,
+rows, columns). It does what :func:`temdenoise.infer.apply.denoise` does for one whole
+frame: extend it to a multiple of the downsampling factor by reflection, run the network,
+crop, and scale the result so that its total equals that of the middle input frame (count
+conservation). The model file's header (pixel size, dose
 range, provenance) goes into the ONNX metadata. It does not resample: give it frames on the
 model's grid (``temdenoise.infer.resample.bin_frames``), or use temdenoise.
 """
@@ -40,17 +40,15 @@ class Standalone(nn.Module):
         super().__init__()
         self.network = network
         self.multiple = int(network.downsampling)
-        radius = int(network.receptive_radius)
-        self.halo = -(-radius // self.multiple) * self.multiple
         self.middle = int(network.in_frames) // 2
 
     def forward(self, counts: torch.Tensor) -> torch.Tensor:
         """Denoise ``counts`` (batch, in_frames, rows, columns) into (batch, 1, rows, columns)."""
         rows, cols = counts.shape[-2], counts.shape[-1]
-        h, m = self.halo, self.multiple
+        m = self.multiple
         extra_rows, extra_cols = (m - rows % m) % m, (m - cols % m) % m
-        padded = F.pad(counts, (h, h + extra_cols, h, h + extra_rows), mode="reflect")
-        out = self.network(padded)[..., h : h + rows, h : h + cols]
+        padded = F.pad(counts, (0, extra_cols, 0, extra_rows), mode="reflect")
+        out = self.network(padded)[..., :rows, :cols]
         total_in = counts[:, self.middle : self.middle + 1].sum(dim=(-2, -1), keepdim=True)
         total_out = out.sum(dim=(-2, -1), keepdim=True)
         ok = (total_in > 0) & (total_out > 0)
@@ -77,11 +75,11 @@ def export_onnx(model: LoadedModel, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     network = model.network.float().eval().to("cpu")
     wrapper = Standalone(network).eval()
-    side = wrapper.halo + 2 * wrapper.multiple
+    side = 4 * wrapper.multiple
     example = torch.ones(1, network.in_frames, side, side)
     dim = torch.export.Dim
-    dynamic = {0: dim("batch"), 2: dim("rows", min=wrapper.halo + 1)}
-    dynamic[3] = dim("columns", min=wrapper.halo + 1)
+    dynamic = {0: dim("batch"), 2: dim("rows", min=wrapper.multiple)}
+    dynamic[3] = dim("columns", min=wrapper.multiple)
     handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
     try:
@@ -104,7 +102,7 @@ def export_onnx(model: LoadedModel, path: str | os.PathLike[str]) -> Path:
             "pixel_size_angstrom": str(h.pixel_size),
             "dose_range_counts_per_pixel": json.dumps(list(h.dose_range)),
             "in_frames": str(network.in_frames),
-            "min_frame_side": str(wrapper.halo + 1),
+            "min_frame_side": str(wrapper.multiple),
         }
         onnx.helper.set_model_props(graph, properties)
         graph.doc_string = h.description or h.name
