@@ -1,9 +1,11 @@
 """Denoise a movie of any length from a FrameSource into a FrameSink, pipelined and resumable.
 
 Output frames are grouped into fixed blocks of ``block_frames``. A reader thread reads
-the next blocks (with the neighbouring frames a multi-frame network needs), the calling
-thread denoises, a writer thread writes; queues of two blocks bound the memory whatever
-the movie's length. Blocks the sink already holds are skipped, and every block is
+the next blocks (with the neighbouring frames a multi-frame network needs) and bins them
+onto the model's grid, the calling thread runs the network, a writer thread enlarges the
+result back to the data's grid and writes it: the network is never kept waiting by I/O or
+resampling (NumPy and the codecs release the GIL). Queues of two blocks bound the memory
+whatever the movie's length. Blocks the sink already holds are skipped, and every block is
 always computed from the same frames in the same batches, so a resumed run gives the
 same bytes as an uninterrupted one.
 """
@@ -117,12 +119,22 @@ def denoise_block(
     ``options`` go to :func:`~temdenoise.infer.apply.denoise_windows` (tile, halo,
     batch_size, device, precision).
     """
+    out = denoise_windows(to_model_grid(stack, factor), network, windows, **options)
+    return to_data_grid(out, stack.shape[1:], factor)
+
+
+def to_model_grid(stack: np.ndarray, factor: float | None) -> np.ndarray:
+    """Bin frames by area onto the model's grid (unchanged when ``factor`` is None)."""
     if factor is None:
-        return denoise_windows(stack, network, windows, **options)
-    shape = stack.shape[1:]
-    on_model_grid = bin_frames(stack, binned_shape(shape, factor))
-    out = denoise_windows(on_model_grid, network, windows, **options)
-    return enlarge_frames(out, shape)
+        return stack
+    return bin_frames(stack, binned_shape(stack.shape[1:], factor))
+
+
+def to_data_grid(frames: np.ndarray, shape: tuple[int, ...], factor: float | None) -> np.ndarray:
+    """Enlarge denoised frames back to the data's ``shape`` (unchanged when ``factor`` is None)."""
+    if factor is None:
+        return frames
+    return enlarge_frames(frames, (int(shape[0]), int(shape[1])))
 
 
 def denoise_movie(
@@ -172,6 +184,7 @@ def denoise_movie(
     MovieStats
     """
     start, stop = frames if frames is not None else (0, source.shape[0])
+    shape = source.shape[1:]
     blocks = plan_blocks(stop - start, block_frames)
     done = sink.done()
     pending = [b for b in blocks if b.index not in done]
@@ -179,7 +192,7 @@ def denoise_movie(
     finished = total - sum(b.stop - b.start for b in pending)
     if progress is not None:
         progress(finished, total)
-    options = {
+    options: dict[str, Any] = {
         "tile": tile,
         "halo": halo,
         "batch_size": batch_size,
@@ -199,14 +212,14 @@ def denoise_movie(
             for block in pending:
                 if stop_event.is_set():
                     return
-                read = read_block(
+                stack, windows = read_block(
                     source,
                     block,
                     first=start,
                     in_frames=network.in_frames,
                     counts_per_electron=counts_per_electron,
                 )
-                item = (block, *read)
+                item = (block, to_model_grid(stack, factor), windows)
                 _put(reads, item, stop_event)
         except BaseException as exc:
             _put(reads, exc, stop_event)
@@ -218,7 +231,7 @@ def denoise_movie(
         try:
             while (item := writes.get()) is not None:
                 block, out = item
-                sink.write(block.index, block.start, out)
+                sink.write(block.index, block.start, to_data_grid(out, shape, factor))
                 finished += block.stop - block.start
                 if progress is not None:
                     progress(finished, total)
@@ -235,9 +248,8 @@ def denoise_movie(
     for thread in threads:
         thread.start()
     try:
-        for block, stack, windows in _items(reads, errors):
-            out = denoise_block(stack, windows, network, factor=factor, **options)
-            writes.put((block, out))
+        for block, on_model_grid, windows in _items(reads, errors):
+            writes.put((block, denoise_windows(on_model_grid, network, windows, **options)))
     finally:
         stop_event.set()
         writes.put(None)
