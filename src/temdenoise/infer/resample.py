@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -112,12 +113,16 @@ def bin_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     rows, cols = frames.shape[1:]
     if shape[0] > rows or shape[1] > cols:
         raise ValueError(f"cannot bin {rows} x {cols} px onto a finer {shape[0]} x {shape[1]}")
+    if rows % shape[0] == 0 and cols % shape[1] == 0:  # whole pixels: a sum of blocks
+        kr, kc = rows // shape[0], cols // shape[1]
+        blocks = np.asarray(frames).reshape(frames.shape[0], shape[0], kr, shape[1], kc)
+        wide = np.int64 if np.issubdtype(blocks.dtype, np.integer) else np.float64
+        return blocks.sum(axis=(2, 4), dtype=wide).astype(np.float32)
     out = np.empty((frames.shape[0], *shape), dtype=np.float32)
     weights = (_bin_weights(rows, shape[0]), _bin_weights(cols, shape[1]))
-    whole = all(w.whole for w in weights)
     for i, frame in enumerate(frames):
         frame = np.asarray(frame)
-        if not whole and _is_counts(frame):
+        if _is_counts(frame):
             out[i] = _split_counts(frame, weights)
         else:
             out[i] = _weighted_sum(frame.astype(np.float64, copy=False), weights)
@@ -174,16 +179,34 @@ class _BinWeights:
         first = np.minimum((j * n_out) // n_in, n_out - 1)
         boundary = (first + 1) * step
         share = np.clip(boundary - j, 0.0, 1.0)
-        self.whole = bool(np.all((share == 0) | (share == 1)))
         second = np.minimum(first + 1, n_out - 1)
-        self.share = share
-        shape = (n_out, n_in)
-        self.to_first = sparse.csr_matrix((np.ones(n_in), (first, j)), shape=shape)
-        self.to_second = sparse.csr_matrix((np.ones(n_in), (second, j)), shape=shape)
+        self.n_out = n_out
+        self.first, self.second, self.share = first, second, share
+        self.straddling = np.flatnonzero((share > 0) & (share < 1))
         self.matrix = sparse.csr_matrix(
             (np.concatenate([share, 1.0 - share]), (np.concatenate([first, second]), [*j, *j])),
-            shape=shape,
+            shape=(n_out, n_in),
         )
+
+    def split(self, counts: np.ndarray, rng: np.random.Generator, axis: int) -> np.ndarray:
+        """Bin integer ``counts`` along ``axis``, straddling pixels split binomially.
+
+        Every pixel is first summed into the new pixel it starts in (one pass); then, for
+        the pixels that straddle a boundary only, a binomial share moves on to the next.
+        """
+        starts = np.flatnonzero(np.diff(self.first, prepend=-1))  # never decreasing
+        out = np.add.reduceat(counts, starts, axis=axis, dtype=np.int64)
+        if self.straddling.size:
+            shape = [1, 1]
+            shape[axis] = -1
+            straddling = np.take(counts, self.straddling, axis=axis).astype(np.int64)
+            kept = rng.binomial(straddling, self.share[self.straddling].reshape(shape))
+            index: list[Any] = [slice(None), slice(None)]
+            index[axis] = self.first[self.straddling]  # one straddling pixel per new pixel
+            out[tuple(index)] -= straddling - kept
+            index[axis] = self.second[self.straddling]
+            out[tuple(index)] += straddling - kept
+        return out
 
 
 @functools.lru_cache(maxsize=16)
@@ -199,15 +222,8 @@ def _weighted_sum(frame: np.ndarray, weights: tuple[_BinWeights, _BinWeights]) -
 def _split_counts(frame: np.ndarray, weights: tuple[_BinWeights, _BinWeights]) -> np.ndarray:
     """Bin integer counts, splitting straddling pixels binomially (exactly Poisson)."""
     rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(frame).tobytes()))
-    counts = frame.astype(np.int64)
-    for axis, w in ((0, weights[0]), (1, weights[1])):
-        moved = counts if axis == 0 else counts.T
-        p = w.share[:, None]
-        first = moved if w.whole else rng.binomial(moved, np.broadcast_to(p, moved.shape))
-        binned = w.to_first @ first + w.to_second @ (moved - first)
-        binned = np.rint(np.asarray(binned)).astype(np.int64)
-        counts = binned if axis == 0 else binned.T
-    return counts.astype(np.float64)
+    counts = weights[0].split(frame, rng, axis=0)
+    return weights[1].split(counts, rng, axis=1).astype(np.float64)
 
 
 class _Spline:
