@@ -117,7 +117,8 @@ def bin_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         kr, kc = rows // shape[0], cols // shape[1]
         blocks = np.asarray(frames).reshape(frames.shape[0], shape[0], kr, shape[1], kc)
         wide = np.int64 if np.issubdtype(blocks.dtype, np.integer) else np.float64
-        return blocks.sum(axis=(2, 4), dtype=wide).astype(np.float32)
+        summed: np.ndarray = blocks.sum(axis=(2, 4), dtype=wide)
+        return summed.astype(np.float32)
     out = np.empty((frames.shape[0], *shape), dtype=np.float32)
     weights = (_bin_weights(rows, shape[0]), _bin_weights(cols, shape[1]))
     for i, frame in enumerate(frames):
