@@ -41,7 +41,9 @@ from temdenoise.models.checkpoint import save_model
 NETWORKS = {
     "dncnn-20x64": lambda: BFDnCNN(),
     "unet-4x32": lambda: BFUNet(scales=4, width=32),
+    "unet-4x32-5f": lambda: BFUNet(scales=4, width=32, in_frames=5),
 }
+"""The shipped models' architectures: seed-dncnn, bf-unet and bf-unet-5f."""
 
 # Peak resident memory of the denoise process itself: VmHWM. (ru_maxrss of a forked child
 # also counts what its parent held at the fork.)
@@ -63,7 +65,9 @@ def ceiling(net, size, frames, device, precision):
     side = min(size, CEILING_SIDE)
     pieces = frames * (size // side) ** 2
     x = torch.from_numpy(
-        np.random.default_rng(0).poisson(0.45, (pieces, 1, side, side)).astype(np.float32)
+        np.random.default_rng(0)
+        .poisson(0.45, (pieces, net.in_frames, side, side))
+        .astype(np.float32)
     ).to(device)
     x = x.contiguous(memory_format=torch.channels_last)  # as the denoiser runs it
     net = net.eval().to(device).to(memory_format=torch.channels_last)
@@ -77,7 +81,7 @@ def ceiling(net, size, frames, device, precision):
             net(piece)
         if device.type == "cuda":
             torch.cuda.synchronize()
-    return x.numel() / (time.perf_counter() - start) / 1e6
+    return pieces * side * side / (time.perf_counter() - start) / 1e6
 
 
 def file_to_file(net, size, frames, device, workdir, precision):
