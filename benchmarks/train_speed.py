@@ -25,7 +25,7 @@ from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.device import cpu_has_native_bf16
 from temdenoise.models import build_model
 from temdenoise.noise import NoiseModel, Poisson
-from temdenoise.train.loop import _train_step
+from temdenoise.train.step import train_step
 
 ARCHS = {
     "bf-unet (unet 4x32)": ("unet", {"scales": 4, "width": 32}),
@@ -96,7 +96,7 @@ def _time(
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
             started = time.perf_counter()
-        _train_step(network, optimizer, sets, noise, (0.5, 60.0), config, step, device, bf16)
+        train_step(network, optimizer, sets, noise, (0.5, 60.0), config, step, device, bf16)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return time.perf_counter() - started

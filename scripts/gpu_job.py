@@ -76,7 +76,8 @@ def _train(
     from temdenoise.config import TrainConfig
     from temdenoise.models.checkpoint import read_header
     from temdenoise.pretrained import resolve_model
-    from temdenoise.train.loop import run_train, work_dir
+    from temdenoise.train.loop import run_train
+    from temdenoise.train.workdir import work_dir
 
     shipped = read_header(resolve_model(name))
     frames = int(shipped.arch_params.get("in_frames", 1))

@@ -1,12 +1,15 @@
-"""A small clean dataset in the format of ``temdenoise simulate``, made without abTEM."""
+"""A small clean dataset like those of ``temdenoise simulate`` (made without abTEM), a tiny run."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import zarr
+
+from temdenoise.config import TrainConfig
 
 
 def lattice_images(n: int, size: int, seed: int) -> np.ndarray:
@@ -50,3 +53,24 @@ def write_fake_dataset(
 def dataset(tmp_path: Path) -> Path:
     """A complete fake dataset: 6 training and 2 test images of 32 x 32 px."""
     return write_fake_dataset(tmp_path / "clean.zarr")
+
+
+def train_config(dataset: Path, output: Path, **changes: Any) -> TrainConfig:
+    """A tiny, fast training run on ``dataset``, with ``changes`` on top."""
+    values: dict[str, Any] = {
+        "data": (dataset,),
+        "output": output,
+        "arch": "dncnn",
+        "arch_params": {"depth": 3, "width": 4},
+        "steps": 4,
+        "batch_size": 2,
+        "patch_size": 16,
+        "val_every": 2,
+        "checkpoint_every": 2,
+        "val_images": 2,
+        "val_size": 24,
+        "threads": 1,
+        "name": "tiny",
+    }
+    values.update(changes)
+    return TrainConfig.build(**values)

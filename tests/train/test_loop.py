@@ -4,36 +4,16 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 
-from temdenoise.config import TrainConfig
-from temdenoise.errors import ConfigError, InputError, OutputError
+from temdenoise.errors import ConfigError
 from temdenoise.models.checkpoint import load_model, read_header
-from temdenoise.noise import NoiseModel, Poisson, save_noise_model
-from temdenoise.train.loop import run_train, work_dir
+from temdenoise.train.loop import run_train
+from temdenoise.train.workdir import work_dir
 
-
-def _config(dataset: Path, output: Path, **changes: Any) -> TrainConfig:
-    values: dict[str, Any] = {
-        "data": (dataset,),
-        "output": output,
-        "arch": "dncnn",
-        "arch_params": {"depth": 3, "width": 4},
-        "steps": 4,
-        "batch_size": 2,
-        "patch_size": 16,
-        "val_every": 2,
-        "checkpoint_every": 2,
-        "val_images": 2,
-        "val_size": 24,
-        "threads": 1,
-        "name": "tiny",
-    }
-    values.update(changes)
-    return TrainConfig.build(**values)
+from .conftest import train_config
 
 
 def _weights(path: Path) -> dict[str, torch.Tensor]:
@@ -47,7 +27,7 @@ def _same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 def test_writes_a_model_a_log_and_a_checkpoint(dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "m.safetensors"
     seen: list[int] = []
-    result = run_train(_config(dataset, output), progress=lambda s: seen.append(s.step))
+    result = run_train(train_config(dataset, output), progress=lambda s: seen.append(s.step))
     assert seen == [1, 2, 3, 4]
     header = read_header(output)
     assert header.name == "tiny"
@@ -71,9 +51,9 @@ def test_writes_a_model_a_log_and_a_checkpoint(dataset: Path, tmp_path: Path) ->
 
 
 def test_deterministic_for_a_seed(dataset: Path, tmp_path: Path) -> None:
-    run_train(_config(dataset, tmp_path / "a.safetensors"))
-    run_train(_config(dataset, tmp_path / "b.safetensors"))
-    run_train(_config(dataset, tmp_path / "c.safetensors", seed=1))
+    run_train(train_config(dataset, tmp_path / "a.safetensors"))
+    run_train(train_config(dataset, tmp_path / "b.safetensors"))
+    run_train(train_config(dataset, tmp_path / "c.safetensors", seed=1))
     a, b, c = (_weights(tmp_path / f"{n}.safetensors") for n in "abc")
     assert _same(a, b)
     assert not _same(a, c)
@@ -81,52 +61,27 @@ def test_deterministic_for_a_seed(dataset: Path, tmp_path: Path) -> None:
 
 def test_resume_continues_exactly(dataset: Path, tmp_path: Path) -> None:
     straight = tmp_path / "straight.safetensors"
-    run_train(_config(dataset, straight, val_every=4))
+    run_train(train_config(dataset, straight, val_every=4))
     resumed = tmp_path / "resumed.safetensors"
-    run_train(_config(dataset, resumed, steps=2, val_every=4))  # "interrupted" at step 2
+    run_train(train_config(dataset, resumed, steps=2, val_every=4))  # "interrupted" at step 2
     resumed.unlink()
-    result = run_train(_config(dataset, resumed, resume=True, val_every=4))
+    result = run_train(train_config(dataset, resumed, resume=True, val_every=4))
     assert result.steps == 4
     assert _same(_weights(straight), _weights(resumed))
 
 
-def test_refuses_to_lose_work(dataset: Path, tmp_path: Path) -> None:
-    output = tmp_path / "m.safetensors"
-    run_train(_config(dataset, output, steps=2))
-    with pytest.raises(OutputError, match="interrupted run"):
-        run_train(_config(dataset, output))
-    with pytest.raises(ConfigError, match=r"other settings \(lr\)"):
-        run_train(_config(dataset, output, resume=True, lr=0.01))
-    with pytest.raises(ConfigError, match="nothing to resume"):
-        run_train(_config(dataset, tmp_path / "new.safetensors", resume=True))
-    run_train(_config(dataset, output, overwrite=True))
-    assert read_header(output).training["steps"] == 4
-
-
 def test_time_limit_stops_early_and_still_writes_the_model(dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "m.safetensors"
-    result = run_train(_config(dataset, output, steps=1000, time_limit=1e-6))
+    result = run_train(train_config(dataset, output, steps=1000, time_limit=1e-6))
     assert result.stopped_early
     assert result.steps < 1000
     assert read_header(output).training["stopped_early"] is True
 
 
-def test_noise_model_file_sets_the_dose(dataset: Path, tmp_path: Path) -> None:
-    noise = tmp_path / "noise.json"
-    save_noise_model(NoiseModel((Poisson(),), dose=0.3), noise)
-    output = tmp_path / "m.safetensors"
-    run_train(_config(dataset, output, noise=noise))
-    assert read_header(output).dose_range == (0.3, 0.3)
-    undosed = tmp_path / "undosed.json"
-    save_noise_model(NoiseModel((Poisson(),)), undosed)
-    with pytest.raises(InputError, match="no measured dose"):
-        run_train(_config(dataset, tmp_path / "n.safetensors", noise=undosed))
-
-
 def test_learns_something(dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "m.safetensors"
     result = run_train(
-        _config(dataset, output, steps=40, val_every=40, dose_range=(0.45, 0.45), lr=3e-3)
+        train_config(dataset, output, steps=40, val_every=40, dose_range=(0.45, 0.45), lr=3e-3)
     )
     noisy_psnr = 10 * math.log10(1 / 0.45 / 1.3)  # Poisson MSE = mean expected count
     assert result.best_validation["psnr_count"] > noisy_psnr + 3
@@ -134,15 +89,15 @@ def test_learns_something(dataset: Path, tmp_path: Path) -> None:
 
 def test_bad_architecture_parameters_are_a_config_error(dataset: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="arch_params"):
-        run_train(_config(dataset, tmp_path / "m.safetensors", arch_params={"depth": 1}))
+        run_train(train_config(dataset, tmp_path / "m.safetensors", arch_params={"depth": 1}))
 
 
 def test_a_multi_frame_network_starts_from_a_one_frame_model(dataset: Path, tmp_path: Path) -> None:
     single = tmp_path / "one.safetensors"
-    run_train(_config(dataset, single, steps=2))
+    run_train(train_config(dataset, single, steps=2))
     output = tmp_path / "three.safetensors"
     arch = {"depth": 3, "width": 4, "in_frames": 3}
-    result = run_train(_config(dataset, output, arch_params=arch, init=str(single), steps=2))
+    result = run_train(train_config(dataset, output, arch_params=arch, init=str(single), steps=2))
     model = load_model(output)
     assert model.network.in_frames == 3
     assert model.header.training["init"]["weights_sha256"] == read_header(single).weights_sha256
@@ -152,8 +107,8 @@ def test_a_multi_frame_network_starts_from_a_one_frame_model(dataset: Path, tmp_
 
 def test_an_init_of_another_architecture_is_a_config_error(dataset: Path, tmp_path: Path) -> None:
     single = tmp_path / "one.safetensors"
-    run_train(_config(dataset, single, steps=2))
-    bad = _config(
+    run_train(train_config(dataset, single, steps=2))
+    bad = train_config(
         dataset,
         tmp_path / "u.safetensors",
         arch="unet",
@@ -162,31 +117,3 @@ def test_an_init_of_another_architecture_is_a_config_error(dataset: Path, tmp_pa
     )
     with pytest.raises(ConfigError, match=r"one\.safetensors: cannot start"):
         run_train(bad)
-
-
-@pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_each_precision_trains_and_is_recorded(
-    dataset: Path, tmp_path: Path, precision: str
-) -> None:
-    output = tmp_path / f"{precision}.safetensors"
-    result = run_train(
-        _config(
-            dataset, output, precision=precision, arch="unet", arch_params={"scales": 2, "width": 4}
-        )
-    )
-    assert math.isfinite(result.best_validation["psnr_count"])
-    training = read_header(output).training
-    assert training["precision"] == ("bf16 autocast" if precision == "bf16" else "fp32")
-    assert load_model(output).network.state_dict()["head.weight"].is_contiguous()
-
-
-def test_the_history_adds_each_run_to_the_model_it_started_from(
-    dataset: Path, tmp_path: Path
-) -> None:
-    first = tmp_path / "first.safetensors"
-    run_train(_config(dataset, first))
-    second = tmp_path / "second.safetensors"
-    run_train(_config(dataset, second, init=str(first), steps=6))
-    history = read_header(second).training["history"]
-    assert [h["steps"] for h in history] == [4, 6]
-    assert all(h["wall_seconds"] >= 0 and h["images"] > 0 and h["device"] for h in history)

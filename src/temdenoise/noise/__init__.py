@@ -3,7 +3,12 @@
 Models (pure, NumPy and PyTorch): :class:`Poisson`, the empirical :class:`Categorical`
 count model, the detector point-spread :class:`DetectorPSF`, gain/offset/read noise
 :class:`GainReadNoise`, composed in a :class:`NoiseModel` that serialises to JSON.
-Fits: :mod:`temdenoise.noise.fit` and :func:`fit_noise_model`; the ``fit-noise``
+Fits (pure functions over arrays, each with a goodness-of-fit figure from
+:mod:`~temdenoise.noise.goodness`): :mod:`~temdenoise.noise.fit_counting` (the categorical
+count model), :mod:`~temdenoise.noise.fit_flat` (dose of a vacuum region),
+:mod:`~temdenoise.noise.fit_transfer` (gain, offset, read noise) and
+:mod:`~temdenoise.noise.spectrum` (detector PSF), on frames checked by
+:mod:`~temdenoise.noise.frames`; :func:`fit_noise_model` fits them all; the ``fit-noise``
 orchestrator is :func:`temdenoise.noise.run.run_fit_noise`.
 
 Adding noise in training::

@@ -12,18 +12,15 @@ from temdenoise.noise.align import align_frames, estimate_drift
 from temdenoise.noise.base import NoiseModel, NoiseStage
 from temdenoise.noise.counting import Poisson
 from temdenoise.noise.detector import DetectorPSF, GainReadNoise
-from temdenoise.noise.fit import (
+from temdenoise.noise.fit_counting import (
     MAX_COUNT,
     MIN_MOVIE_FRAMES,
     CategoricalFit,
-    FlatFit,
-    PhotonTransferFit,
-    check_frames,
     fit_categorical,
-    fit_flat,
-    fit_photon_transfer,
-    is_integer_valued,
 )
+from temdenoise.noise.fit_flat import FlatFit, fit_flat
+from temdenoise.noise.fit_transfer import PhotonTransferFit, fit_photon_transfer
+from temdenoise.noise.frames import check_frames, is_integer_valued
 from temdenoise.noise.spectrum import CorrelationFit, fit_correlation, noise_fields
 
 DetectorChoice = Literal["auto", "counting", "integrating"]
