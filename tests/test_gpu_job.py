@@ -41,7 +41,8 @@ def test_the_dry_run_trains_every_shipped_model_and_measures_throughput(tmp_path
         assert len(header.training["history"]) >= 2  # the shipped model's runs, then this one
     for precision in ("fp32", "bf16"):
         table = summary["throughput"][precision]
-        assert {row["network"] for row in table["throughput"]} == {"dncnn-20x64", "unet-4x32"}
+        networks = {row["network"] for row in table["throughput"]}
+        assert networks == {"dncnn-20x64", "unet-4x32", "unet-4x32-5f"}
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
             "bf-unet-5f.safetensors",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 
-def add_export(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Register ``export`` on the subcommand parsers ``sub``."""
     ex = sub.add_parser(
         "export",
@@ -20,10 +20,11 @@ def add_export(sub: Any) -> None:
     )
     ex.add_argument("model", help="shipped model name or model file")
     ex.add_argument("-o", "--output", type=Path, required=True, help="the .onnx file")
-    ex.set_defaults(command=_export)
+    ex.set_defaults(command=run)
 
 
-def _export(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Export the model the parsed ``args`` name; print what was written."""
     from temdenoise.errors import ConfigError
     from temdenoise.models.checkpoint import load_model
     from temdenoise.models.export import Standalone, export_onnx

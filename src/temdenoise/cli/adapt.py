@@ -6,8 +6,42 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from temdenoise.cli.arguments import (
+    add_config,
+    add_model,
+    add_optimizer,
+    add_overwrite,
+    add_run_limits,
+    add_seed,
+    add_training_device,
+    values,
+)
 
-def add_adapt(sub: Any) -> None:
+NAMES = (
+    "input",
+    "output",
+    "model",
+    "scratch",
+    "frames",
+    "gains_only",
+    "steps",
+    "batch_size",
+    "patch_size",
+    "lr",
+    "hide_vertical",
+    "dataset",
+    "pixel_size",
+    "seed",
+    "device",
+    "threads",
+    "time_limit",
+    "name",
+    "overwrite",
+)
+"""The options that become the fields of the same name of an ``AdaptConfig``."""
+
+
+def register(sub: Any) -> None:
     """Register ``adapt`` on the subcommand parsers ``sub``."""
     ad = sub.add_parser(
         "adapt",
@@ -19,7 +53,7 @@ def add_adapt(sub: Any) -> None:
     )
     ad.add_argument("input", type=Path, metavar="MOVIE", help="movie file or .zarr")
     ad.add_argument("-o", "--output", type=Path, required=True, help="adapted model file")
-    ad.add_argument("--model", default=None, help="shipped name or model file (default bf-unet)")
+    add_model(ad, "shipped name or model file (default bf-unet)")
     ad.add_argument(
         "--scratch", action="store_true", default=None, help="a fresh video model, no --model"
     )
@@ -27,10 +61,7 @@ def add_adapt(sub: Any) -> None:
     ad.add_argument(
         "--gains-only", action="store_true", default=None, help="train per-channel gains only"
     )
-    ad.add_argument("--steps", type=int, default=None, help="optimizer steps (default 300)")
-    ad.add_argument("--batch-size", type=int, default=None, help="patches per step (default 8)")
-    ad.add_argument("--patch-size", type=int, default=None, help="patch side, px (default 128)")
-    ad.add_argument("--lr", type=float, default=None, help="Adam rate (1e-3 gains, 1e-4 all)")
+    add_optimizer(ad, steps=300, batch_size=8, lr_help="Adam rate (1e-3 gains, 1e-4 all)")
     ad.add_argument(
         "--keep-vertical",
         dest="hide_vertical",
@@ -40,13 +71,11 @@ def add_adapt(sub: Any) -> None:
     )
     ad.add_argument("--dataset", default=None, help="array inside HDF5/Zarr/EMD containers")
     ad.add_argument("--pixel-size", type=float, default=None, help="angstrom/px (override)")
-    ad.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    ad.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: a GPU if any)")
-    ad.add_argument("--threads", type=int, default=None, help="CPU threads")
-    ad.add_argument("--time-limit", type=float, default=None, help="stop after MINUTES")
-    ad.add_argument("--name", default=None, help="model name stored in the file")
-    ad.add_argument("--overwrite", action="store_true", default=None, help="replace OUTPUT")
-    ad.add_argument("--config", type=Path, default=None, help="JSON AdaptConfig to start from")
+    add_seed(ad)
+    add_training_device(ad)
+    add_run_limits(ad)
+    add_overwrite(ad)
+    add_config(ad, "AdaptConfig")
     ad.set_defaults(command=run)
 
 
@@ -57,29 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from temdenoise.config import AdaptConfig
     from temdenoise.train.adapt import AdaptStatus, run_adapt
 
-    names = [
-        "input",
-        "output",
-        "model",
-        "scratch",
-        "frames",
-        "gains_only",
-        "steps",
-        "batch_size",
-        "patch_size",
-        "lr",
-        "hide_vertical",
-        "dataset",
-        "pixel_size",
-        "seed",
-        "device",
-        "threads",
-        "time_limit",
-        "name",
-        "overwrite",
-    ]
-    values = {name: getattr(args, name) for name in names}
-    config = AdaptConfig.from_arguments(args.config, **values)
+    config = AdaptConfig.from_arguments(args.config, **values(args, NAMES))
     bar: Any = None
 
     def progress(status: AdaptStatus) -> None:

@@ -6,8 +6,23 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from temdenoise.cli.arguments import add_config, add_device, add_model, add_seed, values
 
-def add_demo(sub: Any) -> None:
+NAMES = (
+    "output",
+    "model",
+    "frames",
+    "size",
+    "dose",
+    "detector_pixel_size",
+    "seed",
+    "workers",
+    "device",
+)
+"""The options that become the fields of the same name of a ``DemoConfig``."""
+
+
+def register(sub: Any) -> None:
     """Register ``demo`` on the subcommand parsers ``sub``."""
     demo = sub.add_parser(
         "demo",
@@ -21,9 +36,7 @@ def add_demo(sub: Any) -> None:
     demo.add_argument(
         "-o", "--output", type=Path, default=None, metavar="DIR", help="folder (demo-output)"
     )
-    demo.add_argument(
-        "--model", default=None, help="shipped model name or model file (default bf-unet)"
-    )
+    add_model(demo)
     demo.add_argument("--frames", type=int, default=None, metavar="N", help="frames (16, >= 8)")
     demo.add_argument("--size", type=int, default=None, metavar="PX", help="rows = columns (384)")
     demo.add_argument(
@@ -36,20 +49,19 @@ def add_demo(sub: Any) -> None:
         metavar="A",
         help="detector sampling, angstrom/px (default 0.05; the model grid is 0.25)",
     )
-    demo.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    add_seed(demo)
     demo.add_argument("--workers", type=int, default=None, help="simulation processes (2)")
-    demo.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: GPU if any)")
-    demo.add_argument("--config", type=Path, default=None, help="JSON DemoConfig to start from")
-    demo.set_defaults(command=_demo)
+    add_device(demo)
+    add_config(demo, "DemoConfig")
+    demo.set_defaults(command=run)
 
 
-def _demo(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Run the demo as the parsed ``args`` say; print its metrics, timings and files."""
     from temdenoise.config import DemoConfig
-    from temdenoise.demo import run_demo, table_lines
+    from temdenoise.workflows.demo import run_demo, table_lines
 
-    names = ["output", "model", "frames", "size", "dose", "detector_pixel_size", "seed"]
-    names += ["workers", "device"]
-    config = DemoConfig.from_arguments(args.config, **{n: getattr(args, n) for n in names})
+    config = DemoConfig.from_arguments(args.config, **values(args, NAMES))
     bars = _StageBars(pixels=config.detector_size**2)
     try:
         report = run_demo(config, progress=bars.update)

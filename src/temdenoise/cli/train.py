@@ -7,8 +7,42 @@ import json
 from pathlib import Path
 from typing import Any
 
+from temdenoise.cli.arguments import (
+    add_config,
+    add_optimizer,
+    add_overwrite,
+    add_run_limits,
+    add_seed,
+    add_training_device,
+    values,
+)
 
-def add_train(sub: Any) -> None:
+NAMES = (
+    "data",
+    "output",
+    "noise",
+    "dose_range",
+    "arch",
+    "arch_params",
+    "init",
+    "drift",
+    "steps",
+    "batch_size",
+    "patch_size",
+    "lr",
+    "seed",
+    "device",
+    "threads",
+    "precision",
+    "time_limit",
+    "name",
+    "resume",
+    "overwrite",
+)
+"""The options that become the fields of the same name of a ``TrainConfig``."""
+
+
+def register(sub: Any) -> None:
     """Register ``train`` on the subcommand parsers ``sub``."""
     tr = sub.add_parser(
         "train",
@@ -38,24 +72,19 @@ def add_train(sub: Any) -> None:
     tr.add_argument(
         "--drift", type=float, default=None, help="multi-frame: px per frame, at most (default 1)"
     )
-    tr.add_argument("--steps", type=int, default=None, help="optimizer steps (default 20000)")
-    tr.add_argument("--batch-size", type=int, default=None, help="patches per step (default 16)")
-    tr.add_argument("--patch-size", type=int, default=None, help="patch side, px (default 128)")
-    tr.add_argument("--lr", type=float, default=None, help="Adam learning rate (default 1e-3)")
-    tr.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    tr.add_argument("--device", default=None, help="cpu, cuda, cuda:1 (default: a GPU if any)")
-    tr.add_argument("--threads", type=int, default=None, help="CPU threads")
+    add_optimizer(tr, steps=20000, batch_size=16, lr_help="Adam learning rate (default 1e-3)")
+    add_seed(tr)
+    add_training_device(tr)
     tr.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16"),
         default=None,
         help="auto (default): bf16 autocast on GPUs and on CPUs with native bf16 (AMX)",
     )
-    tr.add_argument("--time-limit", type=float, default=None, help="stop after MINUTES")
-    tr.add_argument("--name", default=None, help="model name stored in the file")
+    add_run_limits(tr)
     tr.add_argument("--resume", action="store_true", default=None, help="continue a run")
-    tr.add_argument("--overwrite", action="store_true", default=None, help="replace OUTPUT")
-    tr.add_argument("--config", type=Path, default=None, help="JSON TrainConfig to start from")
+    add_overwrite(tr)
+    add_config(tr, "TrainConfig")
     tr.set_defaults(command=run)
 
 
@@ -66,29 +95,9 @@ def run(args: argparse.Namespace) -> int:
     from temdenoise.config import TrainConfig
     from temdenoise.train.loop import TrainStatus, run_train
 
-    values = {
-        "data": tuple(args.data) if args.data else None,
-        "output": args.output,
-        "noise": args.noise,
-        "dose_range": args.dose_range,
-        "arch": args.arch,
-        "arch_params": args.arch_params,
-        "init": args.init,
-        "drift": args.drift,
-        "steps": args.steps,
-        "batch_size": args.batch_size,
-        "patch_size": args.patch_size,
-        "lr": args.lr,
-        "seed": args.seed,
-        "device": args.device,
-        "threads": args.threads,
-        "precision": args.precision,
-        "time_limit": args.time_limit,
-        "name": args.name,
-        "resume": args.resume,
-        "overwrite": args.overwrite,
-    }
-    config = TrainConfig.from_arguments(args.config, **values)
+    given = values(args, NAMES)
+    given["data"] = tuple(args.data) if args.data else None
+    config = TrainConfig.from_arguments(args.config, **given)
     bar: Any = None
 
     def progress(status: TrainStatus) -> None:

@@ -18,11 +18,12 @@ import torch
 
 from temdenoise.cli import main
 from temdenoise.config import DemoConfig
-from temdenoise.demo import METRICS, STAGES, draw_counts, run_demo, surface_line, table_lines
 from temdenoise.errors import ModelFileError
 from temdenoise.io import open_source
 from temdenoise.models import build_model
 from temdenoise.models.checkpoint import save_model
+from temdenoise.workflows.demo import STAGES, run_demo, table_lines
+from temdenoise.workflows.demo_analysis import METRICS
 
 pytestmark = pytest.mark.sim
 ARGS = ["--frames", "8", "--size", "48", "--workers", "1"]
@@ -128,7 +129,7 @@ def test_interrupted_rerun_with_another_model_is_finished_by_the_next(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr("temdenoise.demo._evaluate", crash)
+        patch.setattr("temdenoise.workflows.demo.evaluate_movie", crash)
         with pytest.raises(KeyboardInterrupt):
             run_demo(config(out, other))
     assert json.loads((out / "demo.json").read_text())["complete"] is False
@@ -138,7 +139,7 @@ def test_interrupted_rerun_with_another_model_is_finished_by_the_next(
         evaluated.append(files["denoised"])
         return {name: (0.0, 1.0) for name in METRICS}
 
-    monkeypatch.setattr("temdenoise.demo._evaluate", evaluate)
+    monkeypatch.setattr("temdenoise.workflows.demo.evaluate_movie", evaluate)
     result = run_demo(config(out, other))
     notes = {stage.name: stage.note for stage in result.stages}
     assert notes["simulate"] == notes["add noise"] == "reused"
@@ -184,37 +185,6 @@ def test_too_few_frames_is_a_config_error(tmp_path, model_file, capsys):
     code, _, err = run(capsys, "-o", tmp_path / "d", "--model", model_file, "--frames", "4")
     assert code == 2
     assert "frames" in err
-
-
-def test_noise_depends_only_on_seed_and_frame():
-    clean = np.full((16, 16), 0.45, dtype=np.float32)
-    a = draw_counts(clean, seed=1, frame=2)
-    assert a.dtype == np.uint16
-    np.testing.assert_array_equal(a, draw_counts(clean, seed=1, frame=2))
-    assert not np.array_equal(a, draw_counts(clean, seed=1, frame=3))
-    big = draw_counts(np.full((256, 256), 0.45), seed=0, frame=0)
-    assert big.mean() == pytest.approx(0.45, rel=0.03)
-
-
-def test_surface_line_runs_along_the_top_layer_from_vacuum_to_vacuum():
-    clean = np.full((100, 120), 0.5)
-    clean[70:] = 1.0  # support below row 70
-    clean[40:60, 50:70] = 0.3  # particle body
-    clean[43, 52:68:3] = 1.2  # its top layer of columns, 3 px below the edge
-    r0, c0, r1, c1 = surface_line(clean, dose=0.5, interface_row=70)
-    assert r0 == pytest.approx(43)
-    assert r1 == pytest.approx(43)
-    assert c0 < 50
-    assert c1 > 69
-    assert surface_line(np.full((50, 50), 0.5), dose=0.5, interface_row=40) is None
-
-
-def test_surface_line_follows_a_tilted_facet():
-    rows, cols = np.mgrid[:100, :120]
-    edge = 30 + 0.25 * (cols - 40)  # the top facet falls by 1 px every 4 columns
-    clean = np.where((rows >= edge) & (cols >= 40) & (cols < 90) & (rows < 65), 0.2, 0.5)
-    r0, c0, r1, c1 = surface_line(clean, dose=0.5, interface_row=70)
-    assert (r1 - r0) / (c1 - c0) == pytest.approx(0.25, abs=0.03)
 
 
 @pytest.mark.slow

@@ -1,0 +1,1 @@
+"""Workflows that chain the library's stages: the demo and the prepared GPU job."""
