@@ -246,7 +246,7 @@ def _add_evaluate(sub: Any) -> None:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from temdenoise.config import EvaluateConfig
-    from temdenoise.evaluate.report import run_evaluate
+    from temdenoise.evaluate.run import run_evaluate
 
     names = ["noisy", "denoised", "clean", "output", "line", "width", "frames", "frame"]
     names += ["max_frames", "pixel_size", "dataset", "denoised_dataset", "clean_dataset"]

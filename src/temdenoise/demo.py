@@ -576,7 +576,7 @@ def _evaluate(
 ) -> dict[str, tuple[float, float]]:
     import zarr
 
-    from temdenoise.evaluate.report import run_evaluate
+    from temdenoise.evaluate.run import run_evaluate
     from temdenoise.simulate.dataset import read_parameters
 
     shown = config.frames // 2
