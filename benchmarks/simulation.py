@@ -161,7 +161,7 @@ def montage_scenes():
 
 def montage(path, threads, cache=None):
     """Write the montage; with ``cache`` (.npy) the images are kept there and reused."""
-    from temdenoise.evaluate.plots import image_montage
+    from temdenoise.figures.images import image_montage
     from temdenoise.simulate.dataset import ImageTask
     from temdenoise.simulate.hrtem import abtem_settings
 

@@ -1,9 +1,15 @@
-"""Synthetic HRTEM-like scenes: Gaussian atom columns on a vacuum level."""
+"""Synthetic HRTEM-like scenes and movies: Gaussian atom columns on a vacuum level."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from scipy import ndimage
+
+SHAPE = (64, 64)
+SPURIOUS = (6.0, 32.0)
 
 
 def lattice_positions(shape, *, spacing=10.0, margin=8.0, radius=None):
@@ -32,3 +38,22 @@ def scene():
     shape = (96, 96)
     positions = lattice_positions(shape, radius=34)
     return shape, positions, render(shape, positions)
+
+
+@pytest.fixture(scope="module")
+def movie():
+    """Clean, noisy (Poisson) and 'denoised' (smoothed, with one invented atom) 5-frame movies."""
+    truth = lattice_positions(SHAPE, spacing=10.0, radius=22)
+    clean = render(SHAPE, truth, amplitude=1.2)
+    rng = np.random.default_rng(3)
+    noisy = rng.poisson(np.broadcast_to(clean, (5, *SHAPE))).astype(np.float32)
+    smooth = 0.5 * ndimage.gaussian_filter(noisy, (0, 2.0, 2.0)) + 0.5 * clean
+    invented = render(SHAPE, [SPURIOUS], background=0.0, amplitude=1.2)
+    return clean, noisy, (smooth + invented).astype(np.float32)
+
+
+def strict_json(path):
+    def refuse(name):
+        raise AssertionError(f"{name} in JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)

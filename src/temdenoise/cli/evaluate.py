@@ -70,7 +70,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Evaluate as the parsed ``args`` say; print the key numbers and the verdict."""
     from temdenoise.config import EvaluateConfig
-    from temdenoise.evaluate.report import run_evaluate
+    from temdenoise.evaluate.run import run_evaluate
 
     config = EvaluateConfig.from_arguments(args.config, **values(args, NAMES))
     index = run_evaluate(config)

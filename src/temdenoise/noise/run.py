@@ -113,7 +113,7 @@ def run_fit_noise(
     output = save_noise_model(model, config.output)
     figure = None
     if config.figure:
-        from temdenoise.evaluate.plots import noise_fit_figure
+        from temdenoise.figures.noise import noise_fit_figure
 
         figure = noise_fit_figure(fit, output.with_suffix(".png"), title=Path(config.input).name)
     log.info("wrote %s: %s", output, model.describe())

@@ -143,7 +143,7 @@ def evaluate_movie(
     """Evaluate the denoised movie against the truth into the report folder; its metrics."""
     import zarr
 
-    from temdenoise.evaluate.report import run_evaluate
+    from temdenoise.evaluate.run import run_evaluate
     from temdenoise.simulate.dataset import read_parameters
 
     shown = config.frames // 2
