@@ -113,7 +113,7 @@ MONTAGE_DEFOCI = (-20.0, -60.0, -110.0, -180.0)
 
 def montage_scenes():
     """Pt on CeO2 across shapes, sizes, defects, thickness and tilt, and a bare support."""
-    from temdenoise.simulate.structures import SceneParameters
+    from temdenoise.simulate.scene import SceneParameters
 
     return {
         "cuboctahedron 2.5 nm, adatoms\nCeO2 3 nm": SceneParameters(

@@ -78,7 +78,7 @@ class TestMultislice:
 
     def image(self, scene, **kwargs):
         from temdenoise.simulate.hrtem import abtem_settings, simulate_image
-        from temdenoise.simulate.structures import build_scene
+        from temdenoise.simulate.specimen import build_scene
 
         p, m = self.pixel_size, self.margin
         box, _ = simulation_grid(self.shape, pixel_size=p, margin=m, sampling=0.1)
@@ -96,7 +96,7 @@ class TestMultislice:
             return simulate_image(atoms, shape=self.shape, pixel_size=p, margin=m, **optics)
 
     def support(self, **kwargs):
-        from temdenoise.simulate.structures import SceneParameters
+        from temdenoise.simulate.scene import SceneParameters
 
         values = {"kind": "support", "shape": "", "diameter": 0.0, "truncation": 0.0}
         return SceneParameters(**(values | kwargs))
@@ -136,7 +136,7 @@ class TestMultislice:
         b = self.image(scene, defocus=-120.0)
         assert np.abs(a - b).mean() > 0.05 * a.mean()
         from temdenoise.simulate.hrtem import simulate_image
-        from temdenoise.simulate.structures import build_scene
+        from temdenoise.simulate.specimen import build_scene
 
         atoms = build_scene(scene, box=(10.0, 10.0), window=(0.0, 0.0, 10.0, 10.0))
         with pytest.raises(ValueError, match="does not match the simulated box"):

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from temdenoise import __version__
 from temdenoise.config import SimulateConfig
 from temdenoise.errors import ConfigError, InputError
-from temdenoise.simulate.structures import DEFECTS, SCENES, SHAPES, SceneParameters
+from temdenoise.simulate.scene import DEFECTS, SCENES, SHAPES, SceneParameters
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class Renderer:
     def atoms(self, task: ImageTask) -> Any:
         """Build the ``ase.Atoms`` of ``task`` in the simulated box."""
         from temdenoise.simulate.hrtem import simulation_grid
-        from temdenoise.simulate.structures import build_scene
+        from temdenoise.simulate.specimen import build_scene
 
         box, _ = simulation_grid(
             self.shape, pixel_size=self.pixel_size, margin=self.margin, sampling=self.sampling
@@ -226,7 +226,7 @@ def _rng(seed: int, split: str, index: int) -> np.random.Generator:
 def _draw_scene(
     config: SimulateConfig, rng: np.random.Generator, **weights: float
 ) -> SceneParameters:
-    from temdenoise.simulate.structures import draw_scene
+    from temdenoise.simulate.scene import draw_scene
 
     return draw_scene(
         rng,
@@ -281,8 +281,9 @@ def plan(config: SimulateConfig) -> list[ImageTask]:
 
 
 def _plan_movie(config: SimulateConfig, frames: int) -> list[ImageTask]:
+    from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
     from temdenoise.simulate.movie import movie_states
-    from temdenoise.simulate.structures import FCC_LATTICE_CONSTANTS, particle_sites
+    from temdenoise.simulate.particle import particle_sites
 
     rng = _rng(config.seed, "movie", 0)
     scene = _draw_scene(config, rng, particle=1.0)

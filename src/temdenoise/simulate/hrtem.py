@@ -372,7 +372,7 @@ def simulate_image(
         smeared by the Debye-Waller factors instead (about as accurate, no extra cost).
     thermal_sigmas : mapping of str to float, optional
         Root-mean-square displacement per axis for each element (A); default
-        :data:`temdenoise.simulate.structures.THERMAL_SIGMAS`.
+        :data:`temdenoise.simulate.materials.THERMAL_SIGMAS`.
     seed : int
         Seed of the frozen-phonon displacements.
 
@@ -384,7 +384,7 @@ def simulate_image(
     """
     import abtem
 
-    from temdenoise.simulate.structures import THERMAL_SIGMAS
+    from temdenoise.simulate.materials import THERMAL_SIGMAS
 
     sigmas = dict(THERMAL_SIGMAS if thermal_sigmas is None else thermal_sigmas)
     box, gpts = simulation_grid(shape, pixel_size=pixel_size, margin=margin, sampling=sampling)
