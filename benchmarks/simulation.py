@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from temdenoise.config import SimulateConfig
-from temdenoise.simulate.dataset import Renderer, plan
+from temdenoise.simulate.plan import plan
+from temdenoise.simulate.render import Renderer
 
 
 def measure(size, phonons, *, images, threads, seed):
@@ -162,8 +163,8 @@ def montage_scenes():
 def montage(path, threads, cache=None):
     """Write the montage; with ``cache`` (.npy) the images are kept there and reused."""
     from temdenoise.evaluate.plots import image_montage
-    from temdenoise.simulate.dataset import ImageTask
     from temdenoise.simulate.hrtem import abtem_settings
+    from temdenoise.simulate.plan import ImageTask
 
     config = SimulateConfig.build(size=384, n_train=1, n_test=0)
     scenes = montage_scenes()
