@@ -258,7 +258,7 @@ class SimulateConfig(StageConfig):
     @staticmethod
     def _check_pixel_size(focal_spread: float, values: dict[str, Any]) -> None:
         """Refuse a pixel size that cannot sample the finest transferred spacing."""
-        from temdenoise.simulate.hrtem import transferred_spacing
+        from temdenoise.simulate.transfer import transferred_spacing
 
         if not {"pixel_size", "energy", "sampling"} <= set(values):
             return  # one of them failed already and is reported
