@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from temdenoise.config import SimulateConfig
-from temdenoise.simulate.dataset import Renderer, plan
+from temdenoise.simulate.plan import plan
+from temdenoise.simulate.render import Renderer
 
 
 def measure(size, phonons, *, images, threads, seed):
@@ -113,7 +114,7 @@ MONTAGE_DEFOCI = (-20.0, -60.0, -110.0, -180.0)
 
 def montage_scenes():
     """Pt on CeO2 across shapes, sizes, defects, thickness and tilt, and a bare support."""
-    from temdenoise.simulate.structures import SceneParameters
+    from temdenoise.simulate.scene import SceneParameters
 
     return {
         "cuboctahedron 2.5 nm, adatoms\nCeO2 3 nm": SceneParameters(
@@ -162,8 +163,8 @@ def montage_scenes():
 def montage(path, threads, cache=None):
     """Write the montage; with ``cache`` (.npy) the images are kept there and reused."""
     from temdenoise.figures.images import image_montage
-    from temdenoise.simulate.dataset import ImageTask
     from temdenoise.simulate.hrtem import abtem_settings
+    from temdenoise.simulate.plan import ImageTask
 
     config = SimulateConfig.build(size=384, n_train=1, n_test=0)
     scenes = montage_scenes()

@@ -12,47 +12,10 @@ pytest.importorskip("zarr")
 
 import zarr
 
-from temdenoise.simulate.dataset import (
-    COLUMNS,
-    plan,
-    read_parameters,
-    write_dataset,
-    written_images,
-)
+from temdenoise.simulate.dataset import COLUMNS, read_parameters, write_dataset, written_images
+from tests.simulate.conftest import TINY
 
 pytestmark = pytest.mark.sim
-
-TINY = {
-    "n_train": 3,
-    "n_test": 1,
-    "size": 48,
-    "pixel_size": 0.3,
-    "margin": 4.0,
-    "diameter_range": (15.0, 20.0),
-    "focal_spread_samples": 0,
-    "seed": 7,
-}
-
-
-def test_plan_is_deterministic_and_test_images_do_not_depend_on_the_training_count():
-    config = SimulateConfig.build(**TINY)
-    a, b = plan(config), plan(config)
-    assert [t.record() for t in a] == [t.record() for t in b]
-    more = plan(SimulateConfig.build(**(TINY | {"n_train": 5})))
-    assert more[5].record() == a[3].record()  # the same test image
-    assert more[0].record() == a[0].record()
-    other = plan(SimulateConfig.build(**(TINY | {"seed": 8})))
-    assert other[0].record() != a[0].record()
-
-
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sim") / "tiny.zarr"
-    calls = []
-    summary = write_dataset(
-        path, SimulateConfig.build(**TINY), progress=lambda d, t: calls.append((d, t))
-    )
-    return path, summary, calls
 
 
 def test_dataset_layout(dataset):
@@ -133,13 +96,3 @@ def test_movie_dataset_has_ground_truth_for_every_frame(tmp_path):
     assert len(set(table["defocus"])) == 3
     assert table["hops"][1:].sum() + table["appeared"][1:].sum() + table["vanished"][1:].sum() > 0
     assert not np.array_equal(frames[0], frames[2])
-
-
-@pytest.mark.slow
-def test_worker_processes_give_the_same_images(dataset, tmp_path):
-    path, _, _ = dataset
-    write_dataset(tmp_path / "w2.zarr", SimulateConfig.build(**(TINY | {"workers": 2})))
-    np.testing.assert_array_equal(
-        zarr.open_group(tmp_path / "w2.zarr", mode="r")["clean"][:],
-        zarr.open_group(path, mode="r")["clean"][:],
-    )

@@ -3,33 +3,11 @@ import math
 import numpy as np
 import pytest
 
-from temdenoise.simulate.hrtem import (
-    detector_mtf,
-    fast_fft_size,
-    focal_spread_average,
-    fourier_resample,
-    information_limit,
-    simulation_grid,
-    transferred_spacing,
-    wavelength,
-)
+from temdenoise.simulate.hrtem import fast_fft_size, fourier_resample, simulation_grid
 
 CEO2 = 5.411
 # CeO2 plane spacings seen down [1-10]: {111}, {002}, {220}, {113}, {222}, {004}
 CEO2_ZONE = [CEO2 / math.sqrt(h) for h in (3, 4, 8, 11, 12, 16)]
-
-
-def test_wavelength_at_300_kv():
-    assert wavelength(300e3) == pytest.approx(0.019687, rel=1e-4)
-
-
-def test_information_limit_is_where_the_envelope_reaches_exp_minus_2():
-    d = information_limit(energy=300e3, focal_spread=30.0)
-    k = 1 / d
-    envelope = math.exp(-((0.5 * math.pi * wavelength(300e3) * 30.0 * k**2) ** 2))
-    assert envelope == pytest.approx(math.exp(-2))
-    assert information_limit(energy=300e3, focal_spread=60.0) > d
-    assert transferred_spacing(energy=300e3, focal_spread=0.0, sampling=0.1) == pytest.approx(0.3)
 
 
 def test_fast_fft_sizes():
@@ -44,21 +22,6 @@ def test_fourier_resample_keeps_mean_and_band_limited_signals(shape):
     r, c = np.mgrid[0 : shape[0], 0 : shape[1]] / np.array(shape)[:, None, None]
     expected = 2 + np.cos(2 * np.pi * (3 * r + 5 * c)) + 0.5 * np.sin(2 * np.pi * 7 * c)
     np.testing.assert_allclose(out, expected, atol=1e-10)
-
-
-def test_focal_spread_samples_are_a_normalized_gaussian():
-    offsets, weights = focal_spread_average(40.0, 7)
-    assert weights.sum() == pytest.approx(1)
-    sd = 40.0 / math.sqrt(2)
-    assert offsets[-1] == pytest.approx(2.5 * sd)
-    assert offsets[3] == 0
-    assert focal_spread_average(40.0, 1)[0].tolist() == [0.0]
-
-
-def test_detector_mtf_is_one_at_zero_frequency_and_falls():
-    mtf = detector_mtf((32, 32), floor=0.1, half_frequency=0.5)
-    assert mtf[0, 0] == 1
-    assert mtf[0, 16] < mtf[0, 8] < mtf[0, 1] < 1
 
 
 def test_simulation_grid_covers_the_margin_at_the_sampling():
@@ -78,7 +41,7 @@ class TestMultislice:
 
     def image(self, scene, **kwargs):
         from temdenoise.simulate.hrtem import abtem_settings, simulate_image
-        from temdenoise.simulate.structures import build_scene
+        from temdenoise.simulate.specimen import build_scene
 
         p, m = self.pixel_size, self.margin
         box, _ = simulation_grid(self.shape, pixel_size=p, margin=m, sampling=0.1)
@@ -96,7 +59,7 @@ class TestMultislice:
             return simulate_image(atoms, shape=self.shape, pixel_size=p, margin=m, **optics)
 
     def support(self, **kwargs):
-        from temdenoise.simulate.structures import SceneParameters
+        from temdenoise.simulate.scene import SceneParameters
 
         values = {"kind": "support", "shape": "", "diameter": 0.0, "truncation": 0.0}
         return SceneParameters(**(values | kwargs))
@@ -136,7 +99,7 @@ class TestMultislice:
         b = self.image(scene, defocus=-120.0)
         assert np.abs(a - b).mean() > 0.05 * a.mean()
         from temdenoise.simulate.hrtem import simulate_image
-        from temdenoise.simulate.structures import build_scene
+        from temdenoise.simulate.specimen import build_scene
 
         atoms = build_scene(scene, box=(10.0, 10.0), window=(0.0, 0.0, 10.0, 10.0))
         with pytest.raises(ValueError, match="does not match the simulated box"):

@@ -3,15 +3,11 @@ import pytest
 
 pytest.importorskip("ase")
 
+from temdenoise.simulate.lattice import coordination, site_depth, site_keys
+from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
 from temdenoise.simulate.movie import evolve_surface, movie_states, simulate_movie
-from temdenoise.simulate.structures import (
-    FCC_LATTICE_CONSTANTS,
-    SceneParameters,
-    coordination,
-    particle_sites,
-    site_depth,
-    site_keys,
-)
+from temdenoise.simulate.particle import particle_sites
+from temdenoise.simulate.scene import SceneParameters
 
 pytestmark = pytest.mark.sim
 

@@ -65,7 +65,7 @@ class SimulateConfig(StageConfig):
     @field_validator("element")
     @classmethod
     def _check_element(cls, value: str) -> str:
-        from temdenoise.simulate.structures import FCC_LATTICE_CONSTANTS
+        from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
 
         if value not in FCC_LATTICE_CONSTANTS:
             known = ", ".join(sorted(FCC_LATTICE_CONSTANTS))
@@ -75,7 +75,7 @@ class SimulateConfig(StageConfig):
     @field_validator("support")
     @classmethod
     def _check_support(cls, value: str) -> str:
-        from temdenoise.simulate.structures import FLUORITE_LATTICE_CONSTANTS
+        from temdenoise.simulate.materials import FLUORITE_LATTICE_CONSTANTS
 
         if value not in FLUORITE_LATTICE_CONSTANTS:
             known = ", ".join(sorted(FLUORITE_LATTICE_CONSTANTS))
@@ -85,7 +85,7 @@ class SimulateConfig(StageConfig):
     @field_validator("scene_weights")
     @classmethod
     def _check_scenes(cls, value: dict[str, float]) -> dict[str, float]:
-        from temdenoise.simulate.structures import SCENES
+        from temdenoise.simulate.scene import SCENES
 
         unknown = sorted(set(value) - set(SCENES))
         if unknown or any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
@@ -95,9 +95,9 @@ class SimulateConfig(StageConfig):
     @field_validator("shapes", "defects")
     @classmethod
     def _check_choices(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
-        from temdenoise.simulate import structures
+        from temdenoise.simulate import scene
 
-        known = structures.SHAPES if info.field_name == "shapes" else structures.DEFECTS
+        known = scene.SHAPES if info.field_name == "shapes" else scene.DEFECTS
         unknown = sorted(set(value) - set(known))
         if not value or unknown:
             raise ValueError(f"choose from {', '.join(known)} (got {', '.join(unknown) or 'none'})")
@@ -131,7 +131,7 @@ class SimulateConfig(StageConfig):
     @staticmethod
     def _check_pixel_size(focal_spread: float, values: dict[str, Any]) -> None:
         """Refuse a pixel size that cannot sample the finest transferred spacing."""
-        from temdenoise.simulate.hrtem import transferred_spacing
+        from temdenoise.simulate.transfer import transferred_spacing
 
         if not {"pixel_size", "energy", "sampling"} <= set(values):
             return  # one of them failed already and is reported

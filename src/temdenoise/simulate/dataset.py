@@ -9,21 +9,18 @@ Layout of ``OUT.zarr`` (a group)::
     attrs                 format, kind ('images' or 'movie'), axes, pixel_size (A),
                           dose, splits {name: [start, stop]}, config, versions, complete
 
-Every randomized value is drawn before any image is simulated, from a seed
-sequence keyed by (split, index): the dataset is deterministic for a seed,
-whatever the number of worker processes, and a rerun on the same path finishes the
-images whose chunk is missing (the written chunk is the resume marker). Worker
-processes only compute; this process writes.
+Every random value is drawn first (:mod:`temdenoise.simulate.plan`); a rerun on the
+same path finishes the images whose chunk is missing (the written chunk is the resume
+marker). Worker processes (:mod:`temdenoise.simulate.render`) only compute; this process
+writes.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
-from multiprocessing import get_context
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +30,14 @@ from numpy.typing import NDArray
 from temdenoise import __version__
 from temdenoise.config import SimulateConfig
 from temdenoise.errors import ConfigError, InputError
-from temdenoise.simulate.structures import DEFECTS, SCENES, SHAPES, SceneParameters
+from temdenoise.simulate.plan import SPLITS, ImageTask, plan
+from temdenoise.simulate.render import Renderer, render_tasks
+from temdenoise.simulate.scene import DEFECTS, SCENES, SHAPES
 
 logger = logging.getLogger(__name__)
 
 FORMAT = "temdenoise-simulated"
 FORMAT_VERSION = 1
-SPLITS = ("train", "test", "movie")
 
 COLUMNS: dict[str, tuple[str, str]] = {
     "split": ("int8", "split: train, test or movie (categories)"),
@@ -81,240 +79,6 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "defect": DEFECTS,
 }
 DERIVED = ("n_atoms", "n_particle_atoms", "specimen_thickness")
-
-
-@dataclass(frozen=True)
-class ImageTask:
-    """Everything needed to render one image (picklable; sent to a worker process)."""
-
-    index: int
-    split: str
-    scene: SceneParameters
-    defocus: float
-    focal_spread: float
-    angular_spread: float
-    vibration: float
-    phonon_seed: int
-    sites: NDArray[np.int64] | None = None
-    particle_rotation: float = 0.0
-    shift: tuple[float, float] = (0.0, 0.0)
-    events: tuple[int, int, int] = (0, 0, 0)
-
-    def record(self) -> dict[str, Any]:
-        """Return the planned values of the parameter table for this image."""
-        values: dict[str, Any] = {"split": self.split, **asdict(self.scene)}
-        hops, appeared, vanished = self.events
-        values.update(
-            defocus=self.defocus,
-            focal_spread=self.focal_spread,
-            angular_spread=self.angular_spread,
-            vibration=self.vibration,
-            phonon_seed=self.phonon_seed,
-            particle_rotation=self.particle_rotation,
-            drift_row=self.shift[0],
-            drift_column=self.shift[1],
-            hops=hops,
-            appeared=appeared,
-            vanished=vanished,
-        )
-        return values
-
-
-@dataclass(frozen=True)
-class Renderer:
-    """The fixed imaging settings of a dataset; renders one :class:`ImageTask`."""
-
-    shape: tuple[int, int]
-    pixel_size: float
-    margin: int
-    dose: float
-    element: str
-    support: str
-    energy: float
-    cs: float
-    focal_spread_samples: int
-    objective_aperture: float | None
-    mtf: tuple[float, float] | None
-    sampling: float
-    slice_thickness: float
-    frozen_phonons: int
-
-    @classmethod
-    def from_config(cls, config: SimulateConfig) -> Renderer:
-        """Take the settings of ``config``; the margin is rounded up to whole pixels."""
-        return cls(
-            shape=(config.size, config.size),
-            pixel_size=config.pixel_size,
-            margin=int(np.ceil(config.margin / config.pixel_size - 1e-9)),
-            dose=config.dose,
-            element=config.element,
-            support=config.support,
-            energy=config.energy,
-            cs=config.cs,
-            focal_spread_samples=config.focal_spread_samples,
-            objective_aperture=config.objective_aperture,
-            mtf=config.mtf,
-            sampling=config.sampling,
-            slice_thickness=config.slice_thickness,
-            frozen_phonons=config.frozen_phonons,
-        )
-
-    def atoms(self, task: ImageTask) -> Any:
-        """Build the ``ase.Atoms`` of ``task`` in the simulated box."""
-        from temdenoise.simulate.hrtem import simulation_grid
-        from temdenoise.simulate.structures import build_scene
-
-        box, _ = simulation_grid(
-            self.shape, pixel_size=self.pixel_size, margin=self.margin, sampling=self.sampling
-        )
-        p = self.pixel_size
-        window = (self.margin * p, self.margin * p, self.shape[0] * p, self.shape[1] * p)
-        return build_scene(
-            task.scene,
-            box=box,
-            window=window,
-            element=self.element,
-            support=self.support,
-            sites=task.sites,
-            particle_rotation=task.particle_rotation,
-            shift=task.shift,
-        )
-
-    def derived(self, atoms: Any) -> dict[str, float]:
-        """Return the derived columns of the parameter table for ``atoms``."""
-        symbols = atoms.get_chemical_symbols()
-        z = atoms.positions[:, 2]
-        return {
-            "n_atoms": len(symbols),
-            "n_particle_atoms": sum(s == self.element for s in symbols),
-            "specimen_thickness": float(z.max() - z.min()) if len(z) else 0.0,
-        }
-
-    def __call__(self, task: ImageTask) -> tuple[int, NDArray[np.float32], dict[str, float]]:
-        """Render ``task``: (index, image of shape (rows, columns), derived values)."""
-        from temdenoise.simulate.hrtem import simulate_image
-
-        atoms = self.atoms(task)
-        image = simulate_image(
-            atoms,
-            shape=self.shape,
-            pixel_size=self.pixel_size,
-            margin=self.margin,
-            dose=self.dose,
-            defocus=task.defocus,
-            cs=self.cs,
-            focal_spread=task.focal_spread,
-            angular_spread=task.angular_spread,
-            energy=self.energy,
-            focal_spread_samples=self.focal_spread_samples,
-            vibration=task.vibration,
-            objective_aperture=self.objective_aperture,
-            mtf=self.mtf,
-            sampling=self.sampling,
-            slice_thickness=self.slice_thickness,
-            frozen_phonons=self.frozen_phonons,
-            seed=task.phonon_seed,
-        )
-        return task.index, image, self.derived(atoms)
-
-
-def _rng(seed: int, split: str, index: int) -> np.random.Generator:
-    key = (SPLITS.index(split), index)
-    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=key))
-
-
-def _draw_scene(
-    config: SimulateConfig, rng: np.random.Generator, **weights: float
-) -> SceneParameters:
-    from temdenoise.simulate.structures import draw_scene
-
-    return draw_scene(
-        rng,
-        scene_weights=weights or config.scene_weights,
-        shapes=config.shapes,
-        defects=config.defects,
-        diameter_range=config.diameter_range,
-        truncation_range=config.truncation_range,
-        defect_count_range=config.defect_count_range,
-        support_thickness_range=config.support_thickness_range,
-        interface_row_range=config.interface_row_range,
-        tilt_max=config.tilt_max,
-        rotation_max=config.rotation_max,
-    )
-
-
-def _draw_optics(config: SimulateConfig, rng: np.random.Generator) -> dict[str, Any]:
-    return {
-        "defocus": float(rng.uniform(*config.defocus_range)),
-        "focal_spread": float(rng.uniform(*config.focal_spread_range)),
-        "angular_spread": float(rng.uniform(*config.angular_spread_range)),
-        "vibration": float(rng.uniform(*config.vibration_range)),
-        "phonon_seed": int(rng.integers(2**31)),
-    }
-
-
-def plan(config: SimulateConfig) -> list[ImageTask]:
-    """Every image of the dataset, with all random values drawn (pure and deterministic).
-
-    Images are keyed by (split, index within split), so adding training images
-    leaves the test images and the earlier training images unchanged.
-
-    Parameters
-    ----------
-    config : SimulateConfig
-
-    Returns
-    -------
-    list of ImageTask
-        Training images, then test images; or the frames of the movie.
-
-    """
-    if config.movie_frames is not None:
-        return _plan_movie(config, config.movie_frames)
-    tasks: list[ImageTask] = []
-    for split, count in (("train", config.n_train), ("test", config.n_test)):
-        for i in range(count):
-            rng = _rng(config.seed, split, i)
-            scene = _draw_scene(config, rng)
-            tasks.append(ImageTask(len(tasks), split, scene, **_draw_optics(config, rng)))
-    return tasks
-
-
-def _plan_movie(config: SimulateConfig, frames: int) -> list[ImageTask]:
-    from temdenoise.simulate.movie import movie_states
-    from temdenoise.simulate.structures import FCC_LATTICE_CONSTANTS, particle_sites
-
-    rng = _rng(config.seed, "movie", 0)
-    scene = _draw_scene(config, rng, particle=1.0)
-    optics = _draw_optics(config, rng)
-    sites = particle_sites(scene, lattice_constant=FCC_LATTICE_CONSTANTS[config.element])
-    states = movie_states(
-        sites,
-        rng,
-        frames=frames,
-        defocus=optics.pop("defocus"),
-        events=config.movie_events,
-        drift=config.movie_drift,
-        rotation=config.movie_rotation,
-        defocus_drift=config.movie_defocus_drift,
-    )
-    seeds = rng.integers(2**31, size=frames)
-    optics.pop("phonon_seed")
-    return [
-        ImageTask(
-            index,
-            "movie",
-            scene,
-            defocus=state.defocus,
-            phonon_seed=int(seeds[index]),
-            sites=state.sites,
-            particle_rotation=state.particle_rotation,
-            shift=state.shift,
-            events=(state.hops, state.appeared, state.vanished),
-            **optics,
-        )
-        for index, state in enumerate(states)
-    ]
 
 
 @dataclass
@@ -441,56 +205,6 @@ def written_images(array: Any) -> set[int]:
     return done
 
 
-def _workers_threads(workers: int) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, (cores or 1) // workers)
-
-
-def _init_worker(threads: int) -> None:
-    from temdenoise.simulate.hrtem import abtem_settings
-
-    abtem_settings(threads)  # this process only runs simulations: the settings stay
-
-
-def _results(
-    renderer: Renderer, tasks: list[ImageTask], workers: int
-) -> Iterator[tuple[int, NDArray[np.float32], dict[str, float]]]:
-    """Render ``tasks`` in this process (one worker) or a pool, yielding as they finish."""
-    if not tasks:
-        return
-    threads = _workers_threads(workers)
-    if workers == 1 or len(tasks) <= 1:
-        from temdenoise.simulate.hrtem import abtem_settings
-
-        with abtem_settings(threads):
-            for task in tasks:
-                yield renderer(task)
-        return
-    pending: set[Future[tuple[int, NDArray[np.float32], dict[str, float]]]] = set()
-    queue = iter(tasks)
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(threads,),
-    ) as pool:
-        try:
-            for task in queue:
-                pending.add(pool.submit(renderer, task))
-                if len(pending) >= 2 * workers:
-                    break
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
-                    nxt = next(queue, None)
-                    if nxt is not None:
-                        pending.add(pool.submit(renderer, nxt))
-        finally:
-            for future in pending:
-                future.cancel()
-
-
 def write_dataset(
     path: str | os.PathLike[str],
     config: SimulateConfig,
@@ -538,7 +252,7 @@ def write_dataset(
     simulated = 0
     pending: dict[str, dict[int, float]] = {name: {} for name in DERIVED}
     try:
-        for index, image, derived in _results(renderer, todo, config.workers):
+        for index, image, derived in render_tasks(renderer, todo, config.workers):
             clean[index] = image
             for name, value in derived.items():
                 pending[name][index] = value

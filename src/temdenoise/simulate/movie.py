@@ -17,13 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from temdenoise.simulate.structures import (
-    NEIGHBOURS,
-    SceneParameters,
-    coordination,
-    site_depth,
-    site_keys,
-)
+from temdenoise.simulate.lattice import NEIGHBOURS, coordination, site_depth, site_keys
+from temdenoise.simulate.scene import SceneParameters
 
 EVENT_KINDS = ("hop", "appear", "vanish")
 EVENT_WEIGHTS = (0.6, 0.2, 0.2)
@@ -235,7 +230,7 @@ def simulate_movie(
 
     """
     from temdenoise.simulate.hrtem import simulate_image, simulation_grid
-    from temdenoise.simulate.structures import build_scene
+    from temdenoise.simulate.specimen import build_scene
 
     box, _ = simulation_grid(
         shape, pixel_size=pixel_size, margin=margin, sampling=optics.get("sampling", 0.1)
