@@ -28,8 +28,6 @@ def test_the_default_reproduces_the_seed_set_up():
         ({"diameter_range": (40.0, 20.0)}, "diameter_range: .*low end 40.0 is above"),
         ({"element": "Xx"}, "element: .*unknown element 'Xx'"),
         ({"support": "MgO"}, "support: .*unknown support 'MgO'"),
-        ({"pixel_size": 0.6}, "pixel_size 0.6 A is coarser than half the information limit"),
-        ({"pixel_size": 0.3, "focal_spread_range": (0.0, 10.0)}, "coarser than half"),
         ({"sampling": 0.2}, "sampling: Input should be less than or equal to 0.1"),
         ({"shapes": ("cube",)}, "shapes: .*choose from"),
         ({"scene_weights": {"particle": 0, "vacuum": 0}}, "scene_weights"),

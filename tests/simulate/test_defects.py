@@ -3,11 +3,11 @@ import pytest
 
 pytest.importorskip("ase")
 
+from temdenoise.config.specimen import DEFECTS
 from temdenoise.simulate.defects import add_surface_defects
 from temdenoise.simulate.lattice import coordination, site_depth, site_keys
 from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
 from temdenoise.simulate.particle import fcc_particle_sites, truncate_at_interface
-from temdenoise.simulate.scene import DEFECTS
 
 pytestmark = pytest.mark.sim
 

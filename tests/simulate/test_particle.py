@@ -5,10 +5,10 @@ import pytest
 
 pytest.importorskip("ase")
 
+from temdenoise.config.specimen import SHAPES
 from temdenoise.simulate.lattice import coordination, site_depth, site_keys
 from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
 from temdenoise.simulate.particle import fcc_particle_sites, truncate_at_interface
-from temdenoise.simulate.scene import SHAPES
 
 pytestmark = pytest.mark.sim
 

@@ -37,3 +37,28 @@ def test_detector_mtf_is_one_at_zero_frequency_and_falls():
     mtf = detector_mtf((32, 32), floor=0.1, half_frequency=0.5)
     assert mtf[0, 0] == 1
     assert mtf[0, 16] < mtf[0, 8] < mtf[0, 1] < 1
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"pixel_size": 0.6}, "pixel_size 0.6 A is coarser than half the information limit"),
+        ({"pixel_size": 0.3, "focal_spread_range": (0.0, 10.0)}, "coarser than half"),
+    ],
+)
+def test_a_pixel_size_that_would_alias_is_refused_before_anything_is_written(
+    tmp_path, values, message
+):
+    from temdenoise.config import SimulateConfig
+    from temdenoise.errors import ConfigError
+    from temdenoise.simulate.dataset import write_dataset
+    from temdenoise.simulate.transfer import check_sampling
+
+    config = SimulateConfig.build(**values)
+    with pytest.raises(ConfigError, match=message) as info:
+        check_sampling(config)
+    assert "\n" not in str(info.value)
+    with pytest.raises(ConfigError, match=message):
+        write_dataset(tmp_path / "d.zarr", config)
+    assert not (tmp_path / "d.zarr").exists()
+    check_sampling(SimulateConfig.build())  # the default samples what it transfers

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from temdenoise.config.base import StageConfig
+from temdenoise.config.specimen import DEFECTS, ELEMENTS, SCENES, SHAPES, SUPPORTS
 
 
 class SimulateConfig(StageConfig):
@@ -55,7 +56,7 @@ class SimulateConfig(StageConfig):
     movie_drift: float = Field(default=0.2, ge=0, description="angstrom per frame")
     movie_rotation: float = Field(default=0.05, ge=0, description="degrees per frame")
     movie_defocus_drift: float = Field(default=1.0, ge=0, description="angstrom per frame")
-    # checked together with focal_spread_range, which is validated last:
+    # the pixel size must sample what these transfer (simulate.transfer.check_sampling):
     pixel_size: float = Field(default=0.25, gt=0, description="angstrom per pixel")
     energy: float = Field(default=300e3, ge=20e3, le=1.5e6, description="eV")
     sampling: float = Field(default=0.1, gt=0, le=0.1, description="multislice grid, angstrom")
@@ -65,28 +66,22 @@ class SimulateConfig(StageConfig):
     @field_validator("element")
     @classmethod
     def _check_element(cls, value: str) -> str:
-        from temdenoise.simulate.materials import FCC_LATTICE_CONSTANTS
-
-        if value not in FCC_LATTICE_CONSTANTS:
-            known = ", ".join(sorted(FCC_LATTICE_CONSTANTS))
+        if value not in ELEMENTS:
+            known = ", ".join(sorted(ELEMENTS))
             raise ValueError(f"unknown element {value!r}: the particle is one of {known}")
         return value
 
     @field_validator("support")
     @classmethod
     def _check_support(cls, value: str) -> str:
-        from temdenoise.simulate.materials import FLUORITE_LATTICE_CONSTANTS
-
-        if value not in FLUORITE_LATTICE_CONSTANTS:
-            known = ", ".join(sorted(FLUORITE_LATTICE_CONSTANTS))
+        if value not in SUPPORTS:
+            known = ", ".join(sorted(SUPPORTS))
             raise ValueError(f"unknown support {value!r}: the support is one of {known}")
         return value
 
     @field_validator("scene_weights")
     @classmethod
     def _check_scenes(cls, value: dict[str, float]) -> dict[str, float]:
-        from temdenoise.simulate.scene import SCENES
-
         unknown = sorted(set(value) - set(SCENES))
         if unknown or any(w < 0 for w in value.values()) or sum(value.values()) <= 0:
             raise ValueError(f"needs non-negative weights of {', '.join(SCENES)}, not all 0")
@@ -95,9 +90,7 @@ class SimulateConfig(StageConfig):
     @field_validator("shapes", "defects")
     @classmethod
     def _check_choices(cls, value: tuple[str, ...], info: Any) -> tuple[str, ...]:
-        from temdenoise.simulate import scene
-
-        known = scene.SHAPES if info.field_name == "shapes" else scene.DEFECTS
+        known = SHAPES if info.field_name == "shapes" else DEFECTS
         unknown = sorted(set(value) - set(known))
         if not value or unknown:
             raise ValueError(f"choose from {', '.join(known)} (got {', '.join(unknown) or 'none'})")
@@ -124,26 +117,4 @@ class SimulateConfig(StageConfig):
         fractions = ("truncation_range", "interface_row_range")
         if info.field_name in fractions and high >= 1:
             raise ValueError(f"is a fraction below 1, got {high}")
-        if info.field_name == "focal_spread_range":
-            cls._check_pixel_size(low, info.data)
         return value
-
-    @staticmethod
-    def _check_pixel_size(focal_spread: float, values: dict[str, Any]) -> None:
-        """Refuse a pixel size that cannot sample the finest transferred spacing."""
-        from temdenoise.simulate.transfer import transferred_spacing
-
-        if not {"pixel_size", "energy", "sampling"} <= set(values):
-            return  # one of them failed already and is reported
-        finest = transferred_spacing(
-            energy=values["energy"],
-            focal_spread=focal_spread,
-            sampling=values["sampling"],
-            objective_aperture=values.get("objective_aperture"),
-        )
-        if values["pixel_size"] > finest / 2:
-            raise ValueError(
-                f"pixel_size {values['pixel_size']} A is coarser than half the information "
-                f"limit ({finest:.3f} A at focal spread {focal_spread} A): images would "
-                f"alias; use a pixel size <= {finest / 2:.3f} A or a larger focal spread"
-            )

@@ -29,10 +29,11 @@ from numpy.typing import NDArray
 
 from temdenoise import __version__
 from temdenoise.config import SimulateConfig
+from temdenoise.config.specimen import DEFECTS, SCENES, SHAPES
 from temdenoise.errors import ConfigError, InputError
 from temdenoise.simulate.plan import SPLITS, ImageTask, plan
 from temdenoise.simulate.render import Renderer, render_tasks
-from temdenoise.simulate.scene import DEFECTS, SCENES, SHAPES
+from temdenoise.simulate.transfer import check_sampling
 
 logger = logging.getLogger(__name__)
 
@@ -231,11 +232,13 @@ def write_dataset(
     Raises
     ------
     ConfigError
-        ``path`` holds a dataset made with another config.
+        ``path`` holds a dataset made with another config, or the pixel size would alias
+        (:func:`~temdenoise.simulate.transfer.check_sampling`).
     InputError
         ``path`` exists and is not such a dataset.
 
     """
+    check_sampling(config)
     target = Path(path)
     tasks = plan(config)
     root = _open(target, config, tasks)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from temdenoise.config.specimen import DEFECTS
 from temdenoise.simulate.lattice import NEIGHBOURS, coordination, site_depth, site_keys
-from temdenoise.simulate.scene import DEFECTS
 
 _FACETS = np.array(
     [

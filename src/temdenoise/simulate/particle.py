@@ -7,9 +7,10 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from temdenoise.config.specimen import SHAPES
 from temdenoise.simulate.defects import add_surface_defects
 from temdenoise.simulate.lattice import site_depth
-from temdenoise.simulate.scene import SHAPES, SceneParameters
+from temdenoise.simulate.scene import SceneParameters
 
 
 def fcc_particle_sites(

@@ -8,9 +8,7 @@ from typing import Any
 
 import numpy as np
 
-SCENES = ("particle", "support", "vacuum")
-SHAPES = ("cuboctahedron", "truncated_octahedron", "octahedron", "wulff")
-DEFECTS = ("none", "vacancies", "adatoms", "step", "island")
+from temdenoise.config.specimen import DEFECTS, SCENES, SHAPES
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,15 @@ deviation); ``energy`` is the accelerating voltage in eV.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+from temdenoise.errors import ConfigError
+
+if TYPE_CHECKING:
+    from temdenoise.config import SimulateConfig
 
 FOCAL_SPREAD_SPAN = 2.5
 """The explicit defocus average samples the Gaussian within this many standard deviations."""
@@ -135,3 +141,27 @@ def detector_mtf(
     radius = np.sqrt(fr**2 + fc**2)
     lorentz = floor + (1.0 - floor) / (1.0 + (radius / half_frequency) ** 2)
     return np.asarray(lorentz * np.sinc(fr / 2.0) * np.sinc(fc / 2.0), dtype=np.float64)
+
+
+def check_sampling(config: SimulateConfig) -> None:
+    """Refuse a pixel size that cannot sample the finest spacing the microscope transfers.
+
+    Raises
+    ------
+    ConfigError
+        ``pixel_size`` is coarser than half the information limit at the smallest focal
+        spread: the images would alias.
+    """
+    focal_spread = config.focal_spread_range[0]
+    finest = transferred_spacing(
+        energy=config.energy,
+        focal_spread=focal_spread,
+        sampling=config.sampling,
+        objective_aperture=config.objective_aperture,
+    )
+    if config.pixel_size > finest / 2:
+        raise ConfigError(
+            f"pixel_size {config.pixel_size} A is coarser than half the information limit "
+            f"({finest:.3f} A at focal spread {focal_spread} A): images would alias; use a "
+            f"pixel size <= {finest / 2:.3f} A or a larger focal spread"
+        )
