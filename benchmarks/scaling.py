@@ -2,7 +2,11 @@
 
 Denoises one synthetic movie (random count frames) with a randomly initialised network
 of a shipped architecture, single-process and on local Dask clusters of increasing size,
-and prints megapixels per second and the efficiency against the single-worker cluster.
+and prints megapixels per second. Each worker gets the same share of the cores
+(``--threads-per-worker``, default: the cores over the largest cluster), so the
+efficiency of N workers, ``MP/s(N) / (N x MP/s(1))``, measures how well the work spreads,
+not how many cores one worker had; the last column compares each run with one process
+using every core.
 
     python benchmarks/scaling.py [--frames 16] [--size 256] [--workers 1 2] [-o out.json]
 """
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -32,6 +37,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--network", choices=sorted(NETWORKS), default="unet-4x32")
+    parser.add_argument("--threads-per-worker", type=int, default=None)
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
     device = resolve_device(None)
@@ -44,9 +50,11 @@ def main() -> None:
         torch.manual_seed(0)
         model = workdir / "model.safetensors"
         save_model(model, NETWORKS[args.network](), pixel_size=1.0, dose_range=(0.1, 10.0))
-        runs: list[tuple[str, str | None]] = [("single process", None)]
-        runs += [(f"dask, {n} worker(s)", f"local:{n}") for n in args.workers]
-        for i, (label, cluster) in enumerate(runs):
+        cores = os.cpu_count() or 1
+        each = args.threads_per_worker or max(1, cores // max(args.workers))
+        runs: list[tuple[str, str | None, int]] = [("single process", None, cores)]
+        runs += [(f"dask, {n} worker(s)", f"local:{n}", n * each) for n in args.workers]
+        for i, (label, cluster, threads) in enumerate(runs):
             config = DenoiseConfig(
                 input=movie,
                 output=workdir / f"out{i}.zarr",
@@ -54,6 +62,7 @@ def main() -> None:
                 pixel_size=1.0,
                 block_frames=1,
                 cluster=cluster,
+                threads=threads,
                 overwrite=True,
             )
             report = run_denoise(config)
@@ -63,19 +72,25 @@ def main() -> None:
                 {
                     "run": label,
                     "cluster": cluster,
+                    "threads": threads,
                     "seconds": report.stats.seconds,
                     "megapixels_per_second": mps,
                 }
             )
     base = next((r["megapixels_per_second"] for r in rows if r["cluster"] == "local:1"), None)
+    single = rows[0]["megapixels_per_second"]
     print(
         f"device: {describe_device(device)}; {args.network}; {args.frames} frames of {args.size}^2"
     )
-    print(f"{'run':<22} {'s':>7} {'MP/s':>7} {'efficiency':>10}")
+    print(f"{'run':<22} {'threads':>7} {'s':>7} {'MP/s':>7} {'efficiency':>10} {'/ single':>8}")
     for r in rows:
         n = int(r["cluster"].split(":")[1]) if r["cluster"] else None
         eff = f"{r['megapixels_per_second'] / (base * n):.2f}" if n and base else "-"
-        print(f"{r['run']:<22} {r['seconds']:>7.1f} {r['megapixels_per_second']:>7.3f} {eff:>10}")
+        ratio = r["megapixels_per_second"] / single
+        print(
+            f"{r['run']:<22} {r['threads']:>7} {r['seconds']:>7.1f} "
+            f"{r['megapixels_per_second']:>7.3f} {eff:>10} {ratio:>8.2f}"
+        )
     if args.output:
         Path(args.output).write_text(json.dumps({"device": describe_device(device), "rows": rows}))
 

@@ -174,3 +174,38 @@ def test_a_worker_never_uses_a_replaced_model_file(tmp_path):
     _network.cache_clear()
     with pytest.raises(ModelFileError, match="changed while the job ran"):
         _network(str(path), "cpu", first.weights_sha256)
+
+
+def test_local_workers_share_the_threads_and_a_process_gets_its_own(job, monkeypatch):
+    from temdenoise.infer import distributed
+    from temdenoise.infer import job as job_module
+
+    started = {}
+
+    class FakeDistributed:
+        @staticmethod
+        def LocalCluster(**kwargs):
+            started.update(kwargs)
+            return "cluster"
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert distributed._local_cluster(FakeDistributed, 2, "cpu", threads=2) == ("cluster", 1)
+    assert started["n_workers"] == 2
+    assert started["threads_per_worker"] == 1
+    assert distributed._local_cluster(FakeDistributed, 2, "cpu") == ("cluster", 4)
+    assert distributed._local_cluster(FakeDistributed, None, "cpu", threads=3)[1] == 1
+    assert started["n_workers"] == 3
+
+    tmp_path, model = job
+    seen = []
+    real = job_module.denoise_movie
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job_module, "denoise_movie", spy)
+    before = torch.get_num_threads()
+    run_denoise(config(tmp_path, model, "one-thread.zarr", threads=1))
+    assert seen == [1]
+    assert torch.get_num_threads() == before

@@ -33,6 +33,7 @@ NAMES = (
     "tile",
     "precision",
     "block_frames",
+    "threads",
     "overwrite",
     "cluster",
     "scheduler",
@@ -83,6 +84,10 @@ def register(sub: Any) -> None:
     den.add_argument("--tile", type=int, default=None, help="tile size in px (default: automatic)")
     den.add_argument("--precision", choices=["fp32", "bf16"], default=None)
     den.add_argument("--block-frames", type=int, default=None, help="frames per resumable block")
+    den.add_argument(
+        "--threads", type=int, default=None,
+        help="CPU threads (default all cores; shared among the workers of --cluster local:N)",
+    )  # fmt: skip
     add_config(den, "DenoiseConfig")
     add_overwrite(den)
     den.add_argument(

@@ -29,6 +29,9 @@ class DenoiseConfig(StageConfig):
     tile: int | None = Field(default=None, ge=1)
     precision: Literal["fp32", "bf16"] = "fp32"
     block_frames: int = Field(default=8, ge=1)
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads, shared among the workers of a local cluster"
+    )
     overwrite: bool = False
     cluster: str | None = Field(default=None, pattern=r"^local(:\d+)?$")
     scheduler: str | None = None

@@ -60,6 +60,7 @@ def run_on_cluster(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     connect_timeout: float = 10.0,
+    threads: int | None = None,
 ) -> MovieStats:
     """Denoise the blocks of ``job`` not in ``done`` on a Dask cluster.
 
@@ -77,6 +78,8 @@ def run_on_cluster(
         Output frames written, and the total, on the client.
     connect_timeout : float
         Seconds to wait for the scheduler.
+    threads : int, optional
+        CPU threads the workers of a local cluster share (default: all cores).
 
     Returns
     -------
@@ -90,9 +93,10 @@ def run_on_cluster(
     finished = total - sum(b.stop - b.start for b in pending)
     if progress is not None:
         progress(finished, total)
-    with _client(distributed, cluster, scheduler, job, connect_timeout) as (client, threads):
+    connection = _client(distributed, cluster, scheduler, job, connect_timeout, threads)
+    with connection as (client, worker_threads):
         t0 = time.perf_counter()  # from a running cluster: startup is not throughput
-        run = dataclasses.replace(job, torch_threads=threads)
+        run = dataclasses.replace(job, torch_threads=worker_threads)
         tag = uuid.uuid4().hex[:8]
         futures = [
             client.submit(_run_block, run, block, pure=False, key=f"temdenoise-{tag}-{block.index}")
@@ -175,6 +179,7 @@ class _client:
         scheduler: str | None,
         job: BlockJob,
         timeout: float,
+        threads: int | None = None,
     ) -> None:
         if (cluster is None) == (scheduler is None):
             raise ClusterError("give exactly one of --cluster local:N and --scheduler ADDRESS")
@@ -183,6 +188,7 @@ class _client:
         self.scheduler = scheduler
         self.job = job
         self.timeout = timeout
+        self.threads = threads
         self.cluster: Any = None
         self.client: Any = None
 
@@ -191,7 +197,7 @@ class _client:
         threads = None
         if self.cluster_spec is not None:
             n = int(self.cluster_spec.partition(":")[2] or 0) or None
-            self.cluster, threads = _local_cluster(distributed, n, self.job.device)
+            self.cluster, threads = _local_cluster(distributed, n, self.job.device, self.threads)
             self.client = distributed.Client(self.cluster)
         else:
             try:
@@ -212,11 +218,15 @@ class _client:
             self.cluster.close()
 
 
-def _local_cluster(distributed: Any, n: int | None, device: str) -> tuple[Any, int | None]:
+def _local_cluster(
+    distributed: Any, n: int | None, device: str, threads: int | None = None
+) -> tuple[Any, int | None]:
     """Start a local cluster and return it with the PyTorch threads per worker.
 
-    One worker per GPU with dask-cuda; otherwise ``n`` single-threaded CPU worker
-    processes that share the cores between their PyTorch threads.
+    One worker per GPU with dask-cuda; otherwise ``n`` CPU worker processes (one task at
+    a time each) that share ``threads`` (default: every core) between their PyTorch
+    threads, so that the workers together never ask for more threads than there are
+    cores: oversubscribed, they would slow each other down.
     """
     if device == "cuda":
         try:
@@ -225,7 +235,7 @@ def _local_cluster(distributed: Any, n: int | None, device: str) -> tuple[Any, i
             logger.warning("dask-cuda is not installed: starting CPU worker processes instead")
         else:
             return LocalCUDACluster(n_workers=n, threads_per_worker=1), None
-    cores = os.cpu_count() or 1
+    cores = threads or os.cpu_count() or 1
     n = n or cores
     cluster = distributed.LocalCluster(
         n_workers=n,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -206,21 +207,35 @@ def _compute(
             cluster=config.cluster,
             scheduler=config.scheduler,
             progress=progress,
+            threads=config.threads,
         )
-    return denoise_movie(
-        source,
-        staging,
-        model.network,
-        frames=frames,
-        factor=factor,
-        tile=(tile[0], tile[1]),
-        batch_size=batch,
-        device=device,
-        precision=config.precision,
-        block_frames=config.block_frames,
-        counts_per_electron=gain,
-        progress=progress,
-    )
+    with _torch_threads(config.threads):
+        return denoise_movie(
+            source,
+            staging,
+            model.network,
+            frames=frames,
+            factor=factor,
+            tile=(tile[0], tile[1]),
+            batch_size=batch,
+            device=device,
+            precision=config.precision,
+            block_frames=config.block_frames,
+            counts_per_electron=gain,
+            progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """Run with ``threads`` PyTorch CPU threads (None: as they are), restored afterwards."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _frame_range(config: DenoiseConfig, source: FrameSource) -> tuple[int, int]:
