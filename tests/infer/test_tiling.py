@@ -104,3 +104,15 @@ def test_windows_stay_inside_the_frame_and_a_frame_in_one_tile_costs_its_own_pix
         # context on each side: the frame's edge, or at least the halo
         assert core.start == 0 or core.start - t.source[0].start >= 24
         assert core.stop >= 100 or t.source[0].stop - core.stop >= 24
+
+
+def test_an_axis_cut_in_two_needs_one_halo_and_uneven_grids_are_weighed():
+    plan = plan_tiles((4096, 4096), tile=(2048, 1368), halo=51, multiple=8)
+    assert plan.input_shape == (2048 + 56, 1368 + 2 * 56)
+    args = {"halo": 51, "multiple": 8, "bytes_per_pixel": 1200, "batch_size": 4}
+    tile, batch = auto_tile_and_batch((4096, 4096), budget_bytes=int(4.64 * 2**30), **args)
+    plan = plan_tiles((4096, 4096), tile=tile, halo=51, multiple=8)
+    computed = len(plan) * plan.input_shape[0] * plan.input_shape[1]
+    square = plan_tiles((4096, 4096), tile=1368, halo=51, multiple=8)  # 3 x 3, as before
+    assert computed < len(square) * square.input_shape[0] * square.input_shape[1]
+    assert plan.input_shape[0] * plan.input_shape[1] * 1200 * batch <= 4.64 * 2**30

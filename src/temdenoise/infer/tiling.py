@@ -4,10 +4,11 @@ A frame of ``rows x columns`` is first extended to multiples of the network's
 downsampling factor by mirror reflection. The extended frame is cut into equal cores of
 ``tile`` pixels whose offsets are multiples of the downsampling factor (the last core
 along each axis is moved back to end at the edge, overlapping its neighbour). Each core
-is read in a window of ``tile + 2 * halo`` pixels (at most the extended frame) that lies
-inside the extended frame: ``halo`` pixels of context on each side that faces another
-tile, and the frame's own edge, where the network pads as it did in training, on each
-side that reaches it (the window then takes more context on the other side). After the
+is read in a window that lies inside the extended frame: ``halo`` pixels of context on
+each side that faces another tile, and the frame's own edge, where the network pads as it
+did in training, on each side that reaches it (the window then takes more context on the
+other side). All windows have one size, so that tiles batch together: the core plus one
+halo along an axis cut in two, plus two halos along an axis cut in three or more. After the
 network, the window is cropped to the core, placed into the output. When ``halo`` is at
 least the receptive radius, every output pixel sees exactly the context and the edges it
 would see in one pass over the whole extended frame, so tiled and whole-frame outputs
@@ -66,9 +67,11 @@ class TilePlan:
 
     @property
     def input_shape(self) -> tuple[int, int]:
-        """Size of every network input: ``tile + 2 * halo``, at most the extended frame."""
-        (er, ec), h = self.extended, self.halo
-        return (min(self.tile[0] + 2 * h, er), min(self.tile[1] + 2 * h, ec))
+        """Size of every network input: the core and the halos its position can need."""
+        return (
+            window(self.extended[0], self.tile[0], self.halo),
+            window(self.extended[1], self.tile[1], self.halo),
+        )
 
     @property
     def pad_width(self) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -209,32 +212,52 @@ def auto_tile_and_batch(
     """Tile and batch (at most ``batch_size``) that compute the fewest pixels in the budget.
 
     Halos are computed and thrown away: a whole frame in a batch of one usually beats
-    four overlapping tiles in a batch of four. Ties go to the larger batch.
+    four overlapping tiles in a batch of four, and two rows of three tiles can beat three
+    of three. Every grid of up to :data:`MAX_CUTS` tiles per axis is weighed; ties go to
+    the larger batch.
 
     Returns
     -------
     tile : (int, int)
-        As :func:`auto_tile` for the chosen batch.
+        Core size (rows, columns), multiples of ``multiple``.
     batch : int
     """
     halo = _round_up(halo, multiple)
+    extended = (_round_up(shape[0], multiple), _round_up(shape[1], multiple))
+    rows, cols = (_cuts(length, multiple) for length in extended)
     best: tuple[int, int, tuple[int, int]] | None = None
     for batch in range(max(batch_size, 1), 0, -1):
-        tile = auto_tile(
-            shape,
-            halo=halo,
-            multiple=multiple,
-            bytes_per_pixel=bytes_per_pixel,
-            batch_size=batch,
-            budget_bytes=budget_bytes,
-        )
-        plan = plan_tiles(shape, tile=tile, halo=halo, multiple=multiple)
-        rows, cols = plan.input_shape
-        computed = len(plan) * rows * cols
-        if best is None or computed < best[0]:
-            best = (computed, batch, tile)
-    assert best is not None
+        for tile_r, count_r in rows:
+            window_r = window(extended[0], tile_r, halo)
+            for tile_c, count_c in cols:
+                window_c = window(extended[1], tile_c, halo)
+                if window_r * window_c * bytes_per_pixel * batch > budget_bytes:
+                    continue
+                computed = count_r * count_c * window_r * window_c
+                if best is None or computed < best[0]:
+                    best = (computed, batch, (tile_r, tile_c))
+    if best is None:  # nothing fits: the smallest tiles, one at a time
+        return (min(multiple, extended[0]), min(multiple, extended[1])), 1
     return best[2], best[1]
+
+
+MAX_CUTS = 64
+"""Most tiles along one axis that :func:`auto_tile_and_batch` considers."""
+
+
+def window(extended: int, tile: int, halo: int) -> int:
+    """Length of every window along an axis of ``extended`` px cut into cores of ``tile``."""
+    count = -(-extended // tile)
+    return min(tile + min(count - 1, 2) * halo, extended)
+
+
+def _cuts(length: int, multiple: int) -> list[tuple[int, int]]:
+    """(core, number of cores) for each distinct way to cut ``length`` into equal cores."""
+    found: dict[int, int] = {}
+    for n in range(1, min(MAX_CUTS, length // multiple) + 1):
+        tile = min(_round_up(-(-length // n), multiple), length)
+        found.setdefault(tile, -(-length // tile))
+    return list(found.items())
 
 
 def frame_windows(n_frames: int, k: int) -> np.ndarray:
