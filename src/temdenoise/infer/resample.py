@@ -157,8 +157,9 @@ def enlarge_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     out = np.empty((frames.shape[0], *shape), dtype=np.float32)
     for i, frame in enumerate(frames):
         coef = rows.coefficients(np.asarray(frame, dtype=np.float64))
-        coef = cols.coefficients(coef.T)  # (c + 2, r + 2)
-        out[i] = (rows.basis @ (cols.basis @ coef).T).astype(np.float32)
+        coef = cols.coefficients(coef.T).astype(np.float32)  # (c + 2, r + 2)
+        inner = np.ascontiguousarray((cols.basis32 @ coef).T)  # (r + 2, columns)
+        out[i] = rows.basis32 @ inner  # sampled in float32, the output's precision
     return out
 
 
@@ -188,25 +189,30 @@ class _BinWeights:
             (np.concatenate([share, 1.0 - share]), (np.concatenate([first, second]), [*j, *j])),
             shape=(n_out, n_in),
         )
+        self.to_first = sparse.csr_matrix(
+            (np.ones(n_in, dtype=np.float32), (first, j)), shape=(n_out, n_in)
+        )
 
     def split(self, counts: np.ndarray, rng: np.random.Generator, axis: int) -> np.ndarray:
-        """Bin integer ``counts`` along ``axis``, straddling pixels split binomially.
+        """Bin integer ``counts`` (float32) along ``axis``, straddling pixels split binomially.
 
-        Every pixel is first summed into the new pixel it starts in (one pass); then, for
-        the pixels that straddle a boundary only, a binomial share moves on to the next.
+        Every pixel is first summed into the new pixel it starts in (a sparse product,
+        exact in float32 below 2^24 counts); then a binomial share of the counts of each
+        pixel that straddles a boundary (drawn only where there are counts) moves on to
+        the next new pixel.
         """
-        starts = np.flatnonzero(np.diff(self.first, prepend=-1))  # never decreasing
-        out = np.add.reduceat(counts, starts, axis=axis, dtype=np.int64)
+        out = np.asarray(self.to_first @ counts if axis == 0 else counts @ self.to_first.T)
         if self.straddling.size:
-            shape = [1, 1]
-            shape[axis] = -1
-            straddling = np.take(counts, self.straddling, axis=axis).astype(np.int64)
-            kept = rng.binomial(straddling, self.share[self.straddling].reshape(shape))
+            straddling = np.take(counts, self.straddling, axis=axis)
+            some = np.nonzero(straddling)
+            n = straddling[some].astype(np.int64)
+            moved = np.zeros_like(straddling)
+            moved[some] = n - rng.binomial(n, self.share[self.straddling][some[axis]])
             index: list[Any] = [slice(None), slice(None)]
             index[axis] = self.first[self.straddling]  # one straddling pixel per new pixel
-            out[tuple(index)] -= straddling - kept
+            out[tuple(index)] -= moved
             index[axis] = self.second[self.straddling]
-            out[tuple(index)] += straddling - kept
+            out[tuple(index)] += moved
         return out
 
 
@@ -221,10 +227,13 @@ def _weighted_sum(frame: np.ndarray, weights: tuple[_BinWeights, _BinWeights]) -
 
 
 def _split_counts(frame: np.ndarray, weights: tuple[_BinWeights, _BinWeights]) -> np.ndarray:
-    """Bin integer counts, splitting straddling pixels binomially (exactly Poisson)."""
+    """Bin integer counts, splitting straddling pixels binomially (exactly Poisson).
+
+    Counts are summed in float32: exact while a new pixel holds fewer than 2^24 counts.
+    """
     rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(frame).tobytes()))
-    counts = weights[0].split(frame, rng, axis=0)
-    return weights[1].split(counts, rng, axis=1).astype(np.float64)
+    counts = weights[0].split(frame.astype(np.float32), rng, axis=0)
+    return weights[1].split(counts, rng, axis=1)
 
 
 class _Spline:
@@ -253,6 +262,7 @@ class _Spline:
             (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
             shape=(n_fine, n),
         )
+        self.basis32 = self.basis.astype(np.float32)
         system = np.zeros((n, n))
         system[1:-1] = (_bin_weights(n_fine, n_coarse).matrix @ self.basis).toarray()
         third = np.array([1.0, -3.0, 3.0, -1.0])[: min(4, n)]
