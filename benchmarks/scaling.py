@@ -8,7 +8,8 @@ efficiency of N workers, ``MP/s(N) / (N x MP/s(1))``, measures how well the work
 not how many cores one worker had; the last column compares each run with one process
 using every core.
 
-    python benchmarks/scaling.py [--frames 16] [--size 256] [--workers 1 2] [-o out.json]
+    python benchmarks/scaling.py [--frames 16] [--size 256] [--workers 1 2] [--block-frames 1]
+        [-o out.json]
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--network", choices=sorted(NETWORKS), default="unet-4x32")
     parser.add_argument("--threads-per-worker", type=int, default=None)
+    parser.add_argument("--block-frames", type=int, default=1, help="frames per task")
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
     device = resolve_device(None)
@@ -60,7 +62,7 @@ def main() -> None:
                 output=workdir / f"out{i}.zarr",
                 model=str(model),
                 pixel_size=1.0,
-                block_frames=1,
+                block_frames=args.block_frames,
                 cluster=cluster,
                 threads=threads,
                 overwrite=True,
@@ -80,7 +82,8 @@ def main() -> None:
     base = next((r["megapixels_per_second"] for r in rows if r["cluster"] == "local:1"), None)
     single = rows[0]["megapixels_per_second"]
     print(
-        f"device: {describe_device(device)}; {args.network}; {args.frames} frames of {args.size}^2"
+        f"device: {describe_device(device)}; {args.network}; {args.frames} frames of "
+        f"{args.size}^2, {args.block_frames} per task"
     )
     print(f"{'run':<22} {'threads':>7} {'s':>7} {'MP/s':>7} {'efficiency':>10} {'/ single':>8}")
     for r in rows:
