@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
-from temdenoise.models import BiasFreeBatchNorm2d, Denoiser
+from temdenoise.models import BFDnCNN, BiasFreeBatchNorm2d, Denoiser
+from temdenoise.models.checkpoint import save_model
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,3 +35,12 @@ def randomize(network: Denoiser, seed: int = 0) -> Denoiser:
                 module.weight.copy_(0.5 + torch.rand(module.weight.shape, generator=gen))
                 module.running_sd.copy_(0.5 + torch.rand(module.running_sd.shape, generator=gen))
     return network.eval()
+
+
+@pytest.fixture
+def model_file(tmp_path: Path) -> Path:
+    """A tiny DnCNN model file at 1 A/px, trained over 0.1-10 counts/px (random weights)."""
+    torch.manual_seed(0)
+    path = tmp_path / "model.safetensors"
+    save_model(path, BFDnCNN(depth=3, width=4), pixel_size=1.0, dose_range=(0.1, 10.0))
+    return path

@@ -9,16 +9,6 @@ import torch
 
 from temdenoise.cli import main
 from temdenoise.io import open_source
-from temdenoise.models import BFDnCNN
-from temdenoise.models.checkpoint import save_model
-
-
-@pytest.fixture
-def model_file(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "model.safetensors"
-    save_model(path, BFDnCNN(depth=3, width=4), pixel_size=1.0, dose_range=(0.1, 10.0))
-    return path
 
 
 @pytest.fixture

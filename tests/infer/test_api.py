@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 import zarr
 
 import temdenoise
@@ -10,15 +9,7 @@ from temdenoise.infer.apply import denoise as denoise_in_memory
 from temdenoise.infer.resample import SamplingError, bin_frames, enlarge_frames
 from temdenoise.io import open_source
 from temdenoise.models import BFDnCNN
-from temdenoise.models.checkpoint import load_model, save_model
-
-
-@pytest.fixture
-def model_file(tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "model.safetensors"
-    save_model(path, BFDnCNN(depth=3, width=4), pixel_size=1.0, dose_range=(0.1, 10.0))
-    return path
+from temdenoise.models.checkpoint import load_model
 
 
 @pytest.fixture

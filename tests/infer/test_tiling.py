@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from temdenoise.infer.tiling import auto_tile, auto_tile_and_batch, frame_windows, plan_tiles
+from temdenoise.infer.tiling import auto_tile_and_batch, frame_windows, plan_tiles
 
 
 @pytest.mark.parametrize(
@@ -68,18 +68,17 @@ def test_frame_windows_refuse_bad_arguments(n, k):
         frame_windows(n, k)
 
 
-def test_auto_tile_whole_frame_when_it_fits_else_the_fewest_equal_aligned_tiles():
+def test_the_whole_frame_when_it_fits_else_aligned_tiles_in_the_budget_else_the_smallest():
     args = {"halo": 10, "multiple": 8, "bytes_per_pixel": 100, "batch_size": 2}
-    assert auto_tile((50, 60), budget_bytes=10**9, **args) == (56, 64)
-    rows, cols = auto_tile((4000, 4000), budget_bytes=200 * 300**2, **args)
-    assert rows == cols
-    assert rows % 8 == 0
-    assert (rows + 2 * 16) ** 2 * 200 <= 200 * 300**2  # fits the budget
-    plan = plan_tiles((4000, 4000), tile=rows, halo=16, multiple=8)
-    largest = 296 - 2 * 16  # the largest aligned core that fits: 264 -> 16 per side
-    assert len(plan) == (-(-4000 // largest)) ** 2  # no more tiles than it needs
-    assert rows * (-(-4000 // largest)) - 4000 < 8 * (-(-4000 // largest))  # nearly equal
-    assert auto_tile((4000, 4000), budget_bytes=1, **args) == (8, 8)
+    assert auto_tile_and_batch((50, 60), budget_bytes=10**9, **args) == ((56, 64), 2)
+    budget = 200 * 300**2
+    tile, batch = auto_tile_and_batch((4000, 4000), budget_bytes=budget, **args)
+    plan = plan_tiles((4000, 4000), tile=tile, halo=10, multiple=8)
+    assert all(t % 8 == 0 for t in tile)
+    assert plan.input_shape[0] * plan.input_shape[1] * 100 * batch <= budget
+    covered = len(plan) * plan.input_shape[0] * plan.input_shape[1]
+    assert covered < 1.2 * 4000**2  # few halos: tiles as large as the budget allows
+    assert auto_tile_and_batch((4000, 4000), budget_bytes=1, **args) == ((8, 8), 1)
 
 
 def test_a_whole_frame_in_a_smaller_batch_beats_overlapping_tiles():

@@ -2,11 +2,11 @@
 
 from temdenoise.infer.api import denoise
 from temdenoise.infer.device import describe_device, resolve_device
-from temdenoise.infer.tiling import TilePlan, auto_tile, frame_windows, plan_tiles
+from temdenoise.infer.tiling import TilePlan, auto_tile_and_batch, frame_windows, plan_tiles
 
 __all__ = [
     "TilePlan",
-    "auto_tile",
+    "auto_tile_and_batch",
     "denoise",
     "describe_device",
     "frame_windows",

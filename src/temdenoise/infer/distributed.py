@@ -96,7 +96,7 @@ def run_on_cluster(
     connection = _client(distributed, cluster, scheduler, job, connect_timeout, threads)
     with connection as (client, worker_threads):
         run = dataclasses.replace(job, torch_threads=worker_threads)
-        client.run(_warm, run)  # every worker imports and loads the model before the clock
+        client.run(_prepare, run)  # every worker imports and loads the model before the clock
         t0 = time.perf_counter()  # from a running, warm cluster: startup is not throughput
         tag = uuid.uuid4().hex[:8]
         futures = [
@@ -111,13 +111,18 @@ def run_on_cluster(
     return MovieStats(frames=total, computed_frames=computed, seconds=time.perf_counter() - t0)
 
 
-def _warm(job: BlockJob) -> None:
-    """Prepare a worker for ``job``: its PyTorch threads, the imports, the model loaded."""
+def _prepare(job: BlockJob) -> None:
+    """Warm a worker for ``job`` (nothing is sent back to the client)."""
+    _warm(job)
+
+
+def _warm(job: BlockJob) -> Denoiser:
+    """Prepare a worker for ``job``: its PyTorch threads, the imports; return the model."""
     import torch
 
     if job.torch_threads is not None and torch.get_num_threads() != job.torch_threads:
         torch.set_num_threads(job.torch_threads)
-    _network(str(job.model), job.device, job.model_sha256)
+    return _network(str(job.model), job.device, job.model_sha256)
 
 
 def _run_block(job: BlockJob, block: Block) -> int:
@@ -125,8 +130,7 @@ def _run_block(job: BlockJob, block: Block) -> int:
     from temdenoise.io import open_source
     from temdenoise.io.staging import write_block
 
-    _warm(job)
-    network = _network(str(job.model), job.device, job.model_sha256)
+    network = _warm(job)
     with open_source(job.input, dataset=job.dataset) as source:
         stack, windows = read_block(
             source,

@@ -149,57 +149,6 @@ def plan_tiles(
     )
 
 
-def auto_tile(
-    shape: tuple[int, int],
-    *,
-    halo: int,
-    multiple: int,
-    bytes_per_pixel: int,
-    batch_size: int,
-    budget_bytes: int,
-) -> tuple[int, int]:
-    """Largest square core (or the whole frame) whose batch fits a memory budget.
-
-    Parameters
-    ----------
-    shape : (int, int)
-        Frame size (rows, columns).
-    halo, multiple : int
-        As in :func:`plan_tiles`.
-    bytes_per_pixel : int
-        Peak activation memory of the network per input pixel.
-    batch_size : int
-        Tiles per network call.
-    budget_bytes : int
-        Memory the activations of one call may use.
-
-    Returns
-    -------
-    (int, int)
-        Core size (rows, columns): the extended frame if it fits, else the largest
-        square multiple of ``multiple`` that fits (at least ``multiple``).
-
-    """
-    halo = _round_up(halo, multiple)
-    extended = (_round_up(shape[0], multiple), _round_up(shape[1], multiple))
-    per_input_pixel = bytes_per_pixel * max(batch_size, 1)
-
-    def fits(rows: int, cols: int) -> bool:
-        window = min(rows + 2 * halo, extended[0]) * min(cols + 2 * halo, extended[1])
-        return window * per_input_pixel <= budget_bytes
-
-    if fits(*extended):
-        return extended
-    side = int(np.sqrt(budget_bytes / per_input_pixel)) - 2 * halo
-    side = max(multiple, side // multiple * multiple)
-
-    def even(length: int) -> int:  # the fewest cores of at most ``side``, all of one size
-        count = -(-length // side)
-        return min(_round_up(-(-length // count), multiple), length)
-
-    return (even(extended[0]), even(extended[1]))
-
-
 def auto_tile_and_batch(
     shape: tuple[int, int],
     *,
