@@ -80,12 +80,7 @@ def main() -> None:
     side = round(clean.shape[1] * scale)
     rows: list[dict[str, Any]] = []
     for d_index, dose in enumerate(args.doses):
-        # the truth in counts per scored pixel: vacuum = dose
-        if detector is None:
-            truth = clean * np.float32(dose)
-        else:
-            per_model_pixel = clean * np.float32(dose * (side / clean.shape[1]) ** 2)
-            truth = np.maximum(enlarge_frames(per_model_pixel, (side, side)), np.float32(0))
+        truth = expected_counts(clean, dose, side)
         pixel_size = detector or test.pixel_size
         rng = np.random.default_rng([args.seed, d_index])
         noisy = rng.poisson(truth).astype(np.float32)
@@ -123,6 +118,19 @@ def main() -> None:
     if args.output is not None:
         args.output.write_text(json.dumps(result, indent=2))
         print(f"wrote {args.output}")
+
+
+def expected_counts(clean: np.ndarray, dose: float, side: int) -> np.ndarray:
+    """Expected counts per scored pixel of ``clean`` (vacuum = 1) on a ``side``-px grid.
+
+    Vacuum holds ``dose`` counts per scored pixel. A ``side`` larger than the images
+    enlarges them (count-conserving, as ``temdenoise.infer.resample``) onto a detector
+    that finely: the same electrons per area, spread over more pixels.
+    """
+    if side == clean.shape[1]:
+        return clean * np.float32(dose)
+    per_model_pixel = clean * np.float32(dose * (side / clean.shape[1]) ** 2)
+    return np.maximum(enlarge_frames(per_model_pixel, (side, side)), np.float32(0))
 
 
 def _figure(

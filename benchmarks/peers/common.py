@@ -9,6 +9,8 @@ that benchmark's numbers on the same images. Scores are those of ``quality.py``'
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,18 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from quality import _best_gaussian, _row
+from quality import _best_gaussian, _row, expected_counts
 
-__all__ = ["Dataset", "Result", "best_gaussian", "draw", "load_movie", "load_test", "score"]
+__all__ = [
+    "Dataset",
+    "Result",
+    "best_gaussian",
+    "draw",
+    "load_movie",
+    "load_test",
+    "on_model_grid",
+    "score",
+]
 
 best_gaussian = _best_gaussian
 """``best_gaussian(truth, noisy) -> (sigma, smoothed)``: the oracle Gaussian of quality.py."""
@@ -95,20 +106,60 @@ def load_movie(demo: Path, frames: int) -> Dataset:
     return Dataset("demo movie", clean, float(attrs["pixel_size"]), True, str(demo))
 
 
-def draw(clean: np.ndarray, dose: float, *, seed: int, dose_index: int) -> tuple[np.ndarray, ...]:
+def draw(
+    clean: np.ndarray, dose: float, *, seed: int, dose_index: int, side: int | None = None
+) -> tuple[np.ndarray, ...]:
     """Expected and Poisson-drawn counts of ``clean`` at ``dose``, seeded as in quality.py.
+
+    ``side`` (default: the images' own) puts them on a finer detector grid first, as
+    ``quality.py --detector-pixel-size`` does; ``dose`` is then per detector pixel.
 
     Returns
     -------
-    truth, noisy : ndarray of float32, shape of ``clean``
+    truth, noisy : ndarray of float32, shape (images, side, side)
     """
-    truth = clean * np.float32(dose)
+    truth = expected_counts(clean, dose, side or clean.shape[1])
     rng = np.random.default_rng([seed, dose_index])
     return truth, rng.poisson(truth).astype(np.float32)
 
 
+def on_model_grid(
+    runner: Callable[[np.ndarray, float, bool], Result], shape: tuple[int, int]
+) -> Callable[[np.ndarray, float, bool], Result]:
+    """``runner`` applied as temdenoise applies its models to finely sampled frames.
+
+    The noisy frames are binned onto the model grid ``shape`` by area (counts conserved,
+    ``temdenoise.infer.resample.bin_frames``), denoised there at the dose per binned pixel,
+    and the result is enlarged back (``enlarge_frames``) and scaled so that each frame
+    keeps its input's total counts: the pre- and post-processing that ``temdenoise
+    denoise --pixel-size`` gives the shipped models, so every method sees the same pixels.
+    Its seconds include the binning and the enlargement.
+    """
+    from temdenoise.infer.resample import bin_frames, enlarge_frames
+
+    def run(noisy: np.ndarray, dose: float, movie: bool) -> Result:
+        started = time.perf_counter()
+        binned = bin_frames(noisy, shape)
+        area = noisy.shape[1] * noisy.shape[2] / (shape[0] * shape[1])
+        result = runner(binned, dose * area, movie)
+        estimate = enlarge_frames(result.estimate, noisy.shape[1:])
+        totals = noisy.sum(axis=(1, 2), dtype=np.float64)
+        sums = estimate.sum(axis=(1, 2), dtype=np.float64)
+        gain = np.divide(totals, sums, out=np.ones_like(totals), where=sums > 0)
+        estimate *= gain.astype(np.float32)[:, None, None]
+        seconds = time.perf_counter() - started - result.train_seconds
+        return Result(estimate, seconds, result.train_seconds, result.note)
+
+    return run
+
+
 def score(
-    dose: float, method: str, truth: np.ndarray, result: Result | None, noisy: np.ndarray
+    dose: float,
+    method: str,
+    truth: np.ndarray,
+    result: Result | None,
+    noisy: np.ndarray,
+    pixel_size: float | None = None,
 ) -> dict[str, Any]:
     """Mean psnr_count, psnr_range and SSIM of ``result`` (None: the noisy input) as a row.
 
@@ -116,7 +167,9 @@ def score(
     is reported apart in ``train_seconds``.
     """
     if result is None:
-        return {**_row(dose, method, truth, noisy, 0.0), "train_seconds": 0.0, "note": ""}
+        row = _row(dose, method, truth, noisy, 0.0, pixel_size=pixel_size)
+        return {**row, "train_seconds": 0.0, "note": ""}
     megapixels = noisy.size / 1e6
-    row = _row(dose, method, truth, result.estimate, result.seconds / megapixels)
+    s_per_mp = result.seconds / megapixels
+    row = _row(dose, method, truth, result.estimate, s_per_mp, pixel_size=pixel_size)
     return {**row, "train_seconds": round(result.train_seconds, 1), "note": result.note}

@@ -16,6 +16,7 @@ def crop_figure(
     window: tuple[slice, slice],
     *,
     dose: float,
+    pixel_size: float | None = None,
 ) -> None:
     """Write a PNG grid of ``window`` of each image, titled with its label and psnr_count.
 
@@ -30,6 +31,8 @@ def crop_figure(
         Rows and columns of the crop.
     dose : float
         Counts per pixel in vacuum, for the title.
+    pixel_size : float, optional
+        Angstrom per pixel, for the title (with the dose per area).
     """
     import matplotlib
 
@@ -40,15 +43,18 @@ def crop_figure(
     reference = next(iter(images.values()))[0][window]
     low, high = np.percentile(reference, [0.5, 99.5])
     rows = -(-len(images) // COLUMNS)
-    fig, axes = plt.subplots(rows, COLUMNS, figsize=(2.4 * COLUMNS, 2.9 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, COLUMNS, figsize=(2.4 * COLUMNS, 3.0 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, (label, (image, psnr)) in zip(axes.flat, images.items(), strict=False):
         ax.imshow(image[window], cmap="gray", vmin=low, vmax=high, interpolation="nearest")
         ax.set_title(label if psnr is None else f"{label}\n{psnr:.2f} dB", fontsize=8)
     size = reference.shape[0]
-    fig.suptitle(f"{size}x{size} px crop at {dose:g} counts/px (psnr_count)", fontsize=9)
-    fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, 0.94))
+    title = f"{size}x{size} px crop at {dose:g} counts/px"
+    if pixel_size is not None:
+        title += f", {pixel_size:g} A/px ({dose / pixel_size**2:.3g} e/A^2)"
+    fig.suptitle(f"{title} (psnr_count)", fontsize=9)
+    fig.tight_layout(h_pad=2.0, rect=(0, 0, 1, 0.94))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)

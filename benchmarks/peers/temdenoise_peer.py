@@ -28,17 +28,21 @@ def load(name: str) -> LoadedModel:
         raise Unavailable(str(error)) from error
 
 
-def run(model: LoadedModel, noisy: np.ndarray, *, movie: bool) -> Result:
+def run(
+    model: LoadedModel, noisy: np.ndarray, *, movie: bool, pixel_size: float | None = None
+) -> Result:
     """Denoise ``noisy`` (counts, shape (images, rows, columns)) on the CPU.
 
-    A multi-frame model sees the neighbouring frames of a movie; independent test images
-    are not a movie, so it is refused there.
+    With ``pixel_size`` (angstrom per pixel of ``noisy``) it goes the way of ``temdenoise
+    denoise --pixel-size``: binned by area onto the model's grid and enlarged back. A
+    multi-frame model sees the neighbouring frames of a movie; independent test images are
+    not a movie, so it is refused there.
     """
-    from temdenoise.infer.apply import denoise
+    import temdenoise
 
     frames = model.network.in_frames
     if frames > 1 and not movie:
         raise Unavailable(f"takes {frames} consecutive frames; these images are not a movie")
     started = time.perf_counter()
-    estimate = denoise(noisy, model, device="cpu")
+    estimate = temdenoise.denoise(noisy, model, pixel_size=pixel_size, device="cpu")
     return Result(estimate, time.perf_counter() - started, note=model.header.arch)
