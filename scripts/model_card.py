@@ -19,6 +19,7 @@ from typing import Any
 
 import zarr
 
+from temdenoise.infer.device import BF16_TOLERANCE_DB
 from temdenoise.models.checkpoint import load_model
 
 
@@ -63,6 +64,7 @@ def main() -> None:
         f"{_range(h.dose_range)} counts per pixel per frame "
         f"({_range([d / h.pixel_size**2 for d in h.dose_range])} e/A^2 at {h.pixel_size} A/px; "
         "finer data are binned onto the trained pixel sizes by area before denoising).",
+        _bf16(h.bf16_cost_db),
         "",
         "## Training data",
         "",
@@ -122,6 +124,16 @@ def main() -> None:
         lines += ["", args.notes.read_text().strip()]
     args.output.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")
+
+
+def _bf16(cost: float | None) -> str:
+    if cost is None:
+        return "- bf16: cost not measured; `--precision auto` runs it in fp32."
+    where = "bf16 on a GPU or a native-bf16 CPU" if cost < BF16_TOLERANCE_DB else "fp32"
+    return (
+        f"- bf16: {cost:.3f} dB psnr_count below fp32 on the held-out test set "
+        f"(`scripts/stamp_bf16.py`); `--precision auto` (the default) runs it in {where}."
+    )
 
 
 def _history(t: dict[str, Any]) -> list[str]:

@@ -84,3 +84,22 @@ def test_a_bare_network_cannot_be_told_a_pixel_size(frames):
 def test_an_output_of_the_wrong_shape_is_refused(model_file, frames):
     with pytest.raises(ValueError, match="out has shape"):
         temdenoise.denoise(frames, model_file, out=np.empty((5, 10, 10), np.float32))
+
+
+def test_auto_precision_runs_a_model_measured_cheap_in_bf16_where_native(
+    model_file, frames, monkeypatch
+):
+    from temdenoise.infer import device as device_module
+    from temdenoise.models.checkpoint import update_header
+
+    monkeypatch.setattr(device_module, "cpu_has_native_bf16", lambda: True)
+    fp32 = temdenoise.denoise(frames, str(model_file))
+    np.testing.assert_array_equal(
+        fp32, temdenoise.denoise(frames, str(model_file), precision="fp32")
+    )
+    update_header(model_file, bf16_cost_db=0.01)
+    auto = temdenoise.denoise(frames, str(model_file))
+    np.testing.assert_array_equal(
+        auto, temdenoise.denoise(frames, str(model_file), precision="bf16")
+    )
+    assert not np.array_equal(auto, fp32)

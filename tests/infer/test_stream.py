@@ -368,3 +368,23 @@ def test_hdf5_outputs_are_hyperspy_signals_with_calibrated_axes(tmp_path, movie,
     with open_source(out) as ours:  # and as temdenoise reads its own output back
         assert ours.metadata.pixel_size == 0.5
         np.testing.assert_array_equal(ours.read(0, frames.shape[0]), signal["data"])
+
+
+def test_auto_precision_is_resolved_once_and_recorded_as_used(
+    tmp_path, movie, model_file, monkeypatch
+):
+    from temdenoise.infer import device as device_module
+    from temdenoise.models.checkpoint import update_header
+
+    monkeypatch.setattr(device_module, "cpu_has_native_bf16", lambda: True)
+    update_header(model_file, bf16_cost_db=0.01)
+    path, frames = movie
+    out = tmp_path / "out.zarr"
+    run_denoise(config(path, out, model_file, block_frames=4))
+    assert read_attrs(out, "zarr")["provenance"]["parameters"]["precision"] == "bf16"
+    with open_source(out) as src:
+        data = src.read(0, 11)
+    expected = denoise(frames, load_model(model_file), precision="bf16")
+    np.testing.assert_allclose(data, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+    again = config(path, out, model_file, precision="bf16", block_frames=4)
+    assert run_denoise(again).already_complete  # the same job as "auto" resolved here

@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from pydantic import ValidationError
 from safetensors.torch import save_file
 
 from temdenoise import __version__
@@ -17,6 +18,7 @@ from temdenoise.models.checkpoint import (
     load_model,
     read_header,
     save_model,
+    update_header,
     weights_digest,
 )
 from tests.conftest import randomize
@@ -208,3 +210,24 @@ def test_the_header_tells_the_pixel_sizes_a_model_was_trained_over(tmp_path):
     training = {"augment": {"pixel_size_range": [0.15, 0.4]}}
     save_model(path, net, pixel_size=0.25, dose_range=(0.1, 10.0), training=training)
     assert read_header(path).trained_pixel_sizes == (0.15, 0.4)
+
+
+def test_a_measured_bf16_cost_is_written_into_the_header_with_the_weights_untouched(model_file):
+    before = load_model(model_file)
+    assert before.header.bf16_cost_db is None
+    update_header(model_file, bf16_cost_db=0.012)
+    after = load_model(model_file)
+    assert after.header.bf16_cost_db == 0.012
+    assert after.header.weights_sha256 == before.header.weights_sha256
+    assert after.header.created == before.header.created
+    old, new = before.network.state_dict(), after.network.state_dict()
+    assert all(torch.equal(old[k], new[k]) for k in old)
+    assert [p.name for p in model_file.parent.iterdir()] == [model_file.name]  # no temporaries
+
+
+def test_the_header_update_cannot_change_what_describes_the_weights(model_file):
+    with pytest.raises(ValueError, match="weights_sha256"):
+        update_header(model_file, weights_sha256="0" * 64)
+    with pytest.raises(ValidationError):
+        update_header(model_file, bf16_cost_db="a lot")
+    assert load_model(model_file).header.bf16_cost_db is None

@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
 from temdenoise.infer.apply import Precision
 from temdenoise.infer.apply import denoise as denoise_in_memory
+from temdenoise.infer.device import choose_precision, resolve_device
 from temdenoise.infer.resample import resample_factor
 from temdenoise.infer.stream import denoise_movie
 from temdenoise.io.base import ArraySource, FrameSource
@@ -66,7 +67,7 @@ def denoise(
     halo: int | None = None,
     batch_size: int = 4,
     device: str | torch.device | None = None,
-    precision: Precision = "fp32",
+    precision: Precision | Literal["auto"] = "auto",
     memory_budget: int | None = None,
     conserve_counts: bool = True,
     progress: Callable[[int, int], None] | None = None,
@@ -95,7 +96,11 @@ def denoise(
         array for a movie larger than memory; default a new ndarray.
     block_frames : int
         Frames read and denoised together on the lazy path.
-    tile, halo, batch_size, device, precision, memory_budget, conserve_counts, progress
+    precision : {"auto", "fp32", "bf16"}
+        "auto" (default): bf16 where the device computes it natively and the model's header
+        records a bf16 cost under 0.05 dB (:func:`~temdenoise.infer.device.choose_precision`),
+        else fp32; a bare network runs in fp32.
+    tile, halo, batch_size, device, memory_budget, conserve_counts, progress
         As in :func:`temdenoise.infer.apply.denoise`; on the lazy path ``progress`` is
         called with frames done and the total frames.
 
@@ -106,6 +111,8 @@ def denoise(
     """
     loaded = _load(model, device)
     network = loaded.network if isinstance(loaded, LoadedModel) else loaded
+    header = loaded.header if isinstance(loaded, LoadedModel) else None
+    chosen = choose_precision(precision, header, resolve_device(device))
     source = _source(frames)
     if pixel_size is None and source is not None:
         pixel_size = source.metadata.pixel_size
@@ -115,7 +122,7 @@ def denoise(
         "halo": halo,
         "batch_size": batch_size,
         "device": device,
-        "precision": precision,
+        "precision": chosen,
         "memory_budget": memory_budget,
         "conserve_counts": conserve_counts,
     }

@@ -1,12 +1,16 @@
-"""Choice of compute device."""
+"""Choice of compute device and of the precision a model runs in there."""
 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING, Literal
 
 import torch
 
 from temdenoise.errors import ConfigError
+
+if TYPE_CHECKING:
+    from temdenoise.models.checkpoint import ModelHeader
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
@@ -56,6 +60,28 @@ def cpu_has_native_bf16() -> bool:
     except OSError:
         pass
     return False
+
+
+BF16_TOLERANCE_DB = 0.05
+"""The most psnr_count a model may lose in bf16 for ``precision="auto"`` to choose bf16."""
+
+
+def choose_precision(
+    requested: str, header: ModelHeader | None, device: torch.device
+) -> Literal["fp32", "bf16"]:
+    """Choose the precision to run a model in: ``requested`` unless it is ``"auto"``.
+
+    ``"auto"`` is bf16 where the device computes it natively (:func:`fast_bf16`) and the
+    model's header records a measured bf16 cost below :data:`BF16_TOLERANCE_DB`; fp32
+    otherwise (a model without that measurement, or a bare network without a header).
+    """
+    if requested in ("fp32", "bf16"):
+        return "bf16" if requested == "bf16" else "fp32"
+    if requested != "auto":
+        raise ValueError(f"precision must be auto, fp32 or bf16, not {requested!r}")
+    cost = None if header is None else header.bf16_cost_db
+    cheap = cost is not None and cost < BF16_TOLERANCE_DB
+    return "bf16" if cheap and fast_bf16(device) else "fp32"
 
 
 def fast_bf16(device: torch.device) -> bool:

@@ -18,8 +18,8 @@ import torch
 from temdenoise import __version__
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError
-from temdenoise.infer.apply import default_memory_budget
-from temdenoise.infer.device import resolve_device
+from temdenoise.infer.apply import Precision, default_memory_budget
+from temdenoise.infer.device import choose_precision, resolve_device
 from temdenoise.infer.preflight import check_counts, choose_sampling, frame_range, say_sampling
 from temdenoise.infer.resample import binned_shape
 from temdenoise.infer.stream import MovieStats, denoise_movie
@@ -89,6 +89,10 @@ def run_denoise(
         )
     device = resolve_device(config.device)
     model = load_model(resolve_model(config.model), device=device)
+    precision = choose_precision(config.precision, model.header, device)
+    if precision != config.precision:
+        logger.info("precision %s (%s on %s)", precision, config.precision, device.type)
+        config = config.model_copy(update={"precision": precision})  # the job's key and record
     with open_source(config.input, dataset=config.dataset) as source:
         first, stop = frame_range(config, source)
         shape = (stop - first, source.shape[1], source.shape[2])
@@ -155,6 +159,7 @@ def run_denoise(
                 factor,
                 (tile, batch),
                 gain,
+                precision,
                 progress,
             )
             staging.finish()
@@ -173,6 +178,7 @@ def _compute(
     factor: float | None,
     tiling: tuple[tuple[int, ...], int],
     gain: float | None,
+    precision: Precision,
     progress: Callable[[int, int], None] | None,
 ) -> MovieStats:
     """Denoise every block ``staging`` lacks, in this process or on a Dask cluster."""
@@ -190,7 +196,7 @@ def _compute(
             tile=(tile[0], tile[1]),
             batch_size=batch,
             device=device.type,
-            precision=config.precision,
+            precision=precision,
             block_frames=config.block_frames,
             model_sha256=model.header.weights_sha256,
             counts_per_electron=gain,
@@ -213,7 +219,7 @@ def _compute(
             tile=(tile[0], tile[1]),
             batch_size=batch,
             device=device,
-            precision=config.precision,
+            precision=precision,
             block_frames=config.block_frames,
             counts_per_electron=gain,
             progress=progress,
