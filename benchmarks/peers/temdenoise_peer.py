@@ -38,11 +38,18 @@ def run(
     multi-frame model sees the neighbouring frames of a movie; independent test images are
     not a movie, so it is refused there.
     """
+    import torch
+
     import temdenoise
+    from temdenoise.infer.device import choose_precision
 
     frames = model.network.in_frames
     if frames > 1 and not movie:
         raise Unavailable(f"takes {frames} consecutive frames; these images are not a movie")
+    precision = choose_precision("auto", model.header, torch.device("cpu"))  # the default's
     started = time.perf_counter()
-    estimate = temdenoise.denoise(noisy, model, pixel_size=pixel_size, device="cpu")
-    return Result(estimate, time.perf_counter() - started, note=model.header.arch)
+    estimate = temdenoise.denoise(
+        noisy, model, pixel_size=pixel_size, device="cpu", precision=precision
+    )
+    note = f"{model.header.arch}, {precision}"
+    return Result(estimate, time.perf_counter() - started, note=note)

@@ -388,3 +388,19 @@ def test_auto_precision_is_resolved_once_and_recorded_as_used(
     np.testing.assert_allclose(data, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
     again = config(path, out, model_file, precision="bf16", block_frames=4)
     assert run_denoise(again).already_complete  # the same job as "auto" resolved here
+
+
+def test_bf16_tiles_are_chosen_for_its_half_size_activations(
+    tmp_path, movie, model_file, monkeypatch
+):
+    from temdenoise.infer import job
+
+    path, _ = movie  # 40 x 56 px: 313,600 bytes of fp32 activations, 156,800 in bf16
+    monkeypatch.setattr(job, "default_memory_budget", lambda device: 200_000)
+    used = {}
+    for precision in ("fp32", "bf16"):
+        out = tmp_path / f"{precision}.zarr"
+        run_denoise(config(path, out, model_file, precision=precision, block_frames=4))
+        used[precision] = read_attrs(out, "zarr")["provenance"]["tile_used"]
+    assert used["bf16"] == [40, 56]  # the whole frame in one window
+    assert used["fp32"][0] * used["fp32"][1] < 40 * 56

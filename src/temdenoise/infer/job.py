@@ -18,7 +18,7 @@ import torch
 from temdenoise import __version__
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError
-from temdenoise.infer.apply import Precision, default_memory_budget
+from temdenoise.infer.apply import Precision, activation_bytes, default_memory_budget
 from temdenoise.infer.device import choose_precision, resolve_device
 from temdenoise.infer.preflight import check_counts, choose_sampling, frame_range, say_sampling
 from temdenoise.infer.resample import binned_shape
@@ -108,7 +108,7 @@ def run_denoise(
         tile, batch = (
             ((config.tile, config.tile), config.batch_size)
             if config.tile
-            else _auto_tile(model, shape[1:], factor, config.batch_size, device)
+            else _auto_tile(model, shape[1:], factor, config.batch_size, device, precision)
         )
         params = _parameters(config, device, first, stop, data_ps, factor)
         staging = Staging(
@@ -270,6 +270,7 @@ def _auto_tile(
     factor: float | None,
     batch_size: int,
     device: torch.device,
+    precision: Precision,
 ) -> tuple[tuple[int, int], int]:
     """Tile and batch chosen once per job (and recorded): a resumed run tiles the same way."""
     net = model.network
@@ -277,7 +278,7 @@ def _auto_tile(
         binned_shape(shape, factor) if factor else shape,
         halo=net.receptive_radius,
         multiple=net.downsampling,
-        bytes_per_pixel=net.activation_bytes_per_pixel,
+        bytes_per_pixel=activation_bytes(net, precision),
         batch_size=batch_size,
         budget_bytes=default_memory_budget(device),
     )
