@@ -13,6 +13,7 @@ channels_last (the default where the device computes bf16 natively: see
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import torch
 
+from temdenoise._heap import reuse_freed_memory
 from temdenoise.config import TrainConfig
 from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.device import cpu_has_native_bf16
@@ -44,6 +46,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--device", default=None)
     parser.add_argument("--archs", nargs="*", default=list(ARCHS), choices=list(ARCHS))
+    parser.add_argument(
+        "--plain-heap",
+        action="store_true",
+        help="glibc's defaults: freed memory unmapped after every step (the loop keeps it)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=None)
     args = parser.parse_args()
     if args.threads:
@@ -91,12 +98,14 @@ def _time(
     )
     noise = NoiseModel([Poisson()])
     started = 0.0
-    for step in range(args.warmup + args.steps):
-        if step == args.warmup:
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            started = time.perf_counter()
-        train_step(network, optimizer, sets, noise, (0.5, 60.0), config, step, device, bf16)
+    heap = contextlib.nullcontext() if args.plain_heap else reuse_freed_memory()
+    with heap:  # as the training loop runs its steps
+        for step in range(args.warmup + args.steps):
+            if step == args.warmup:
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                started = time.perf_counter()
+            train_step(network, optimizer, sets, noise, (0.5, 60.0), config, step, device, bf16)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return time.perf_counter() - started

@@ -120,7 +120,7 @@ def test_result_does_not_depend_on_batch_size(unet):
         (np.zeros((4, 4), dtype=complex), {}, "must be real numbers"),
         (np.array([[0.0, np.nan]]), {}, "frame 0 contains NaN or infinite values"),
         (np.zeros((4, 4)), {"batch_size": 0}, "batch_size must be >= 1"),
-        (np.zeros((4, 4)), {"precision": "fp8"}, "precision must be 'fp32' or 'bf16'"),
+        (np.zeros((4, 4)), {"precision": "fp8"}, "precision must be auto, fp32 or bf16"),
     ],
 )
 def test_bad_input_is_refused(frames, kwargs, message):

@@ -231,3 +231,14 @@ def test_the_header_update_cannot_change_what_describes_the_weights(model_file):
     with pytest.raises(ValidationError):
         update_header(model_file, bf16_cost_db="a lot")
     assert load_model(model_file).header.bf16_cost_db is None
+
+
+def test_a_header_whose_length_starts_with_the_pickle_byte_still_loads(tmp_path):
+    """The length of a safetensors header is its first 8 bytes: 0x80 there is no pickle."""
+    path = tmp_path / "m.safetensors"
+    net = BFDnCNN(depth=2, width=2)
+    save_model(path, net, pixel_size=1.0, dose_range=(0.1, 10.0))
+    pad = (0x80 - path.read_bytes()[0]) % 256
+    save_model(path, net, pixel_size=1.0, dose_range=(0.1, 10.0), description="x" * pad)
+    assert path.read_bytes()[0] == 0x80
+    assert load_model(path).header.description == "x" * pad

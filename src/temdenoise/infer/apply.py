@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from temdenoise._heap import reuse_freed_memory
 from temdenoise.infer.device import resolve_device
 from temdenoise.infer.tiling import (
     Tile,
@@ -169,19 +170,20 @@ def denoise_windows(
     network.eval().to(dev)
     network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     try:
-        done = 0
-        for batch, inputs in _batches(stack, plan, windows, batch_size):
-            # channels_last: oneDNN's fast convolutions on the CPU, tensor cores on the GPU
-            # (measured in docs/performance.md)
-            x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
-            with torch.inference_mode(), autocast:
-                y = network(x)
-            result = y[:, 0].float().cpu().numpy()
-            for (i, t), tile_out in zip(batch, result, strict=True):
-                out[(i, *t.target)] = tile_out[t.crop]
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
+        with reuse_freed_memory():  # the activations' memory, reused call after call
+            done = 0
+            for batch, inputs in _batches(stack, plan, windows, batch_size):
+                # channels_last: oneDNN's fast convolutions on the CPU, tensor cores on the GPU
+                # (measured in docs/performance.md)
+                x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
+                with torch.inference_mode(), autocast:
+                    y = network(x)
+                result = y[:, 0].float().cpu().numpy()
+                for (i, t), tile_out in zip(batch, result, strict=True):
+                    out[(i, *t.target)] = tile_out[t.crop]
+                done += len(batch)
+                if progress is not None:
+                    progress(done, total)
     finally:
         network.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
         network.train(was_training)

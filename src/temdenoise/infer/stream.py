@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from temdenoise._heap import reuse_freed_memory
 from temdenoise.errors import InputError
 from temdenoise.infer.apply import Precision, denoise_windows
 from temdenoise.infer.resample import bin_frames, binned_shape, enlarge_frames
@@ -248,8 +249,9 @@ def denoise_movie(
     for thread in threads:
         thread.start()
     try:
-        for block, on_model_grid, windows in _items(reads, errors):
-            writes.put((block, denoise_windows(on_model_grid, network, windows, **options)))
+        with reuse_freed_memory():  # one heap for every block's activations
+            for block, on_model_grid, windows in _items(reads, errors):
+                writes.put((block, denoise_windows(on_model_grid, network, windows, **options)))
     finally:
         stop_event.set()
         writes.put(None)

@@ -259,8 +259,11 @@ def _read(path: Path, *, weights: bool) -> tuple[ModelHeader, dict[str, torch.Te
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
     with path.open("rb") as fh:
-        magic = fh.read(8)
-    if magic.startswith(b"PK\x03\x04") or magic[:1] == b"\x80":
+        magic = fh.read(9)
+    # safetensors: an 8-byte header length, then the JSON header's "{" (the length's first
+    # byte may be anything, 0x80 included); a pickle starts with 0x80, a zip with "PK"
+    safetensors = magic[8:9] == b"{"
+    if not safetensors and (magic.startswith(b"PK\x03\x04") or magic[:1] == b"\x80"):
         raise ModelFileError(
             f"{path}: is a pickle or PyTorch checkpoint, not a temdenoise model file "
             "(safetensors); refusing to unpickle it"

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from temdenoise._heap import reuse_freed_memory
 from temdenoise.config import AdaptConfig
 from temdenoise.errors import ConfigError, InputError, OutputError
 from temdenoise.infer.device import describe_device, fast_bf16, resolve_device
@@ -211,23 +212,24 @@ def _adapt(
         if fast_bf16(device)
         else contextlib.nullcontext()
     )
-    while step < config.steps:
-        if config.time_limit and time.monotonic() - started > 60 * config.time_limit:
-            stopped = True
-            break
-        inputs, noisy, scored = _batch(config, windows, side, step)
-        with autocast:  # bf16 where the device computes it natively; loss and weights fp32
-            estimate = network(inputs.to(device))
-        loss = blind_spot_loss(estimate.float(), noisy.to(device), scored.to(device))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
-        optimizer.step()
-        step += 1
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise ConfigError(f"adaptation diverged at step {step} (loss {value}); lower --lr")
-        if progress is not None:
-            progress(AdaptStatus(step, config.steps, value))
+    with reuse_freed_memory():  # activations and gradients, reused step after step
+        while step < config.steps:
+            if config.time_limit and time.monotonic() - started > 60 * config.time_limit:
+                stopped = True
+                break
+            inputs, noisy, scored = _batch(config, windows, side, step)
+            with autocast:  # bf16 where the device computes it natively; loss and weights fp32
+                estimate = network(inputs.to(device))
+            loss = blind_spot_loss(estimate.float(), noisy.to(device), scored.to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()  # type: ignore[no-untyped-call]
+            optimizer.step()
+            step += 1
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise ConfigError(f"adaptation diverged at step {step} (loss {value}); lower --lr")
+            if progress is not None:
+                progress(AdaptStatus(step, config.steps, value))
     if scratch:
         _recalibrate(network, calibration, device)
     network.eval()

@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 
+from temdenoise._heap import reuse_freed_memory
 from temdenoise.config import TrainConfig
 from temdenoise.errors import ConfigError, InputError
 from temdenoise.infer.device import resolve_device
@@ -160,7 +161,7 @@ def _train(
     session = time.monotonic()
     stopped = False
     recent: list[float] = []
-    with log_writer(log) as write_row:
+    with log_writer(log) as write_row, reuse_freed_memory():  # activations and gradients
         while state.step < config.steps:
             if config.time_limit and time.monotonic() - session > 60 * config.time_limit:
                 stopped = True
