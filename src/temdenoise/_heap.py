@@ -4,24 +4,27 @@ A network call on a large tile allocates activations of hundreds of MB to GB. gl
 every block above 128 KiB with a fresh ``mmap`` and returns it with ``munmap`` when freed, so
 each call faults in (and the kernel zeroes) all of that memory again. Measured here (a 5-frame
 UNet, bf16, two 4096^2 frames, one thread): 13.9 million page faults, half the wall time in
-the kernel, 0.50-0.56 MP/s; with freed blocks kept for reuse 2.7-3.1 million faults and
-0.73-0.91 MP/s. Inside :func:`reuse_freed_memory` glibc keeps them (blocks up to 2 GiB); on
-leaving the outermost one the defaults come back and the heap is trimmed, so a Python session
-gets the memory back once the work is done. Elsewhere than glibc it does nothing.
+the kernel, 0.37-0.56 MP/s; with freed blocks kept for reuse 2.7-5.2 million faults and
+0.51-0.91 MP/s (docs/performance.md has the runs). Inside :func:`reuse_freed_memory` glibc
+keeps them (blocks up to 2 GiB); on leaving the outermost one the default thresholds come
+back (glibc's own adjustment of the mmap threshold stays off, as after any ``mallopt``) and
+the heap is trimmed, so a Python session gets the memory back once the work is done.
+Elsewhere than glibc it does nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
 
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
-_KEEP = {_M_MMAP_THRESHOLD: 2**31 - 1, _M_TRIM_THRESHOLD: 2**31 - 1, _M_TOP_PAD: 128 * 1024}
-_DEFAULTS = {_M_MMAP_THRESHOLD: 128 * 1024, _M_TRIM_THRESHOLD: 128 * 1024, _M_TOP_PAD: 128 * 1024}
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_KEEP = {_M_MMAP_THRESHOLD: 2**31 - 1, _M_TRIM_THRESHOLD: 2**31 - 1}  # mallopt takes a C int
+_DEFAULTS = {_M_MMAP_THRESHOLD: 128 * 1024, _M_TRIM_THRESHOLD: 128 * 1024}
 _lock = threading.Lock()
 _depth = 0
 
@@ -53,6 +56,7 @@ def _set(libc: Any, options: dict[int, int]) -> None:
         libc.mallopt(option, value)
 
 
+@functools.cache
 def _glibc() -> Any:
     """Return the C library when it is glibc (it has ``mallopt`` and ``malloc_trim``)."""
     if not sys.platform.startswith("linux"):

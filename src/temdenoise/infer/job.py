@@ -92,7 +92,6 @@ def run_denoise(
     precision = choose_precision(config.precision, model.header, device)
     if precision != config.precision:
         logger.info("precision %s (%s on %s)", precision, config.precision, device.type)
-        config = config.model_copy(update={"precision": precision})  # the job's key and record
     with open_source(config.input, dataset=config.dataset) as source:
         first, stop = frame_range(config, source)
         shape = (stop - first, source.shape[1], source.shape[2])
@@ -110,7 +109,7 @@ def run_denoise(
             if config.tile
             else _auto_tile(model, shape[1:], factor, config.batch_size, device, precision)
         )
-        params = _parameters(config, device, first, stop, data_ps, factor)
+        params = _parameters(config, device, precision, first, stop, data_ps, factor)
         staging = Staging(
             config.output,
             shape=shape,
@@ -241,6 +240,7 @@ def _torch_threads(threads: int | None) -> Iterator[None]:
 def _parameters(
     config: DenoiseConfig,
     device: torch.device,
+    precision: Precision,
     first: int,
     stop: int,
     data_ps: float | None,
@@ -256,7 +256,7 @@ def _parameters(
         "counts_per_electron": config.counts_per_electron,
         "tile": [config.tile, config.tile] if config.tile else "auto",
         "batch_size": config.batch_size,
-        "precision": config.precision,
+        "precision": precision,  # as resolved: part of the job's key and its record
         "device": device.type,
         "block_frames": config.block_frames,
         "package_version": __version__,
