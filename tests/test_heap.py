@@ -30,18 +30,18 @@ def call():
 
 def test_activations_reuse_freed_memory_instead_of_faulting_it_in_again(call):
     call()
-    plain = min(call() for _ in range(3))
+    plain = sum(call() for _ in range(5))
     with reuse_freed_memory():
         call()  # the first pass maps the memory
-        kept = max(call() for _ in range(3))
-    assert plain > 1000  # every layer's output mapped afresh, page by page
-    assert kept < plain / 5
+        kept = sum(call() for _ in range(5))
+    assert plain > 5 * 1000  # every layer's output mapped afresh, page by page
+    assert kept < plain / 4
 
 
 def test_the_defaults_come_back_when_the_outermost_use_ends(call):
     with reuse_freed_memory():
         with reuse_freed_memory():
             call()
-        kept = max(call() for _ in range(3))
-    after = min(call() for _ in range(3))
-    assert kept < after / 5
+        kept = sum(call() for _ in range(5))
+    after = sum(call() for _ in range(5))
+    assert kept < after / 4
