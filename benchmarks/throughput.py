@@ -3,7 +3,10 @@
 (a) the ceiling: the network alone on frames already in memory, about a megapixel per call
     (frames larger than 1024^2 in 1024^2 pieces without halo), warmed up first;
 (b) `run_denoise` from an NPY movie on disk to a Zarr output (reading, tiling,
-    compute and writing, pipelined), and the ratio (b)/(a);
+    compute and writing, pipelined), and the ratio (b)/(a); within (b), the share of its
+    time spent in the network's calls (what reading, tiling, copying and writing leave to
+    the network, measured in the same minutes, so this shared machine's drift cancels) and
+    the pixels the network computed per frame pixel (halo and extension);
 (d) with ``--detector-pixel-size A``: the seed's regime, a movie of 0.45 counts/px at A
     angstrom/px denoised by a model of the shipped grid (0.25 A/px, trained over 0.15-0.4):
     binned by area, denoised, enlarged back; throughput in input (detector) megapixels,
@@ -37,6 +40,7 @@ from temdenoise.config import DenoiseConfig
 from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.job import run_denoise
 from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import save_model
 
 NETWORKS = {
@@ -88,6 +92,45 @@ def ceiling(net, size, frames, device, precision):
     return pieces * side * side / (time.perf_counter() - start) / 1e6
 
 
+class NetworkClock:
+    """Seconds and input pixels of every network call while it is entered (global hooks).
+
+    Timed inside the file-to-file run itself, so that the network's share of that run does
+    not depend on how fast this shared machine happens to be in another minute.
+    """
+
+    def __init__(self, device):
+        self.device, self.seconds, self.pixels, self._start = device, 0.0, 0, 0.0
+
+    def __enter__(self):
+        hooks = torch.nn.modules.module
+        self._handles = [
+            hooks.register_module_forward_pre_hook(self._before),
+            hooks.register_module_forward_hook(self._after),
+        ]
+        return self
+
+    def __exit__(self, *exc):
+        for handle in self._handles:
+            handle.remove()
+
+    def _sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def _before(self, module, args):
+        if isinstance(module, Denoiser):
+            self._sync()
+            self._start = time.perf_counter()
+
+    def _after(self, module, args, output):
+        if isinstance(module, Denoiser):
+            self._sync()
+            self.seconds += time.perf_counter() - self._start
+            x = args[0]
+            self.pixels += x.shape[0] * x.shape[-2] * x.shape[-1]
+
+
 def file_to_file(net, size, frames, device, workdir, precision, block_frames):
     movie = workdir / "movie.npy"
     np.save(movie, np.random.default_rng(0).poisson(0.45, (frames, size, size)).astype(np.uint16))
@@ -104,15 +147,20 @@ def file_to_file(net, size, frames, device, workdir, precision, block_frames):
         overwrite=True,
     )
     marks: list[tuple[float, int]] = []
-    report = run_denoise(config, progress=lambda done, _: marks.append((time.perf_counter(), done)))
+    with NetworkClock(device) as clock:
+        report = run_denoise(
+            config, progress=lambda done, _: marks.append((time.perf_counter(), done))
+        )
     assert report.stats is not None
     whole = report.stats.frames * size * size / report.stats.seconds / 1e6
+    share = clock.seconds / report.stats.seconds  # the network's share of the run
+    computed = clock.pixels / (report.stats.frames * size * size)  # halo and extension
     # after the first block: what a long movie runs at, its warm-up (the network's first call
     # on a new shape, the memory first mapped, the start of the job) left behind
     written = [(t, d) for t, d in marks if d > 0]
     (t0, d0), (t1, d1) = written[0], written[-1]
     steady = (d1 - d0) * size * size / (t1 - t0) / 1e6 if d1 > d0 and t1 > t0 else None
-    return whole, steady
+    return whole, steady, share, computed
 
 
 SEED_STREAM = 64e6 * 400
@@ -227,18 +275,21 @@ def main() -> None:
         )
         print(
             f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6} "
-            f"{'(b) after block 1':>17} {'b/a':>6}"
+            f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'computed px':>11}"
         )
         for name in [] if args.skip_ab else args.networks:
             make = NETWORKS[name]
             torch.manual_seed(0)
             net = make()
             a = ceiling(net, args.size, args.frames, device, args.precision)
-            b, steady = file_to_file(
+            b, steady, share, computed = file_to_file(
                 net, args.size, args.frames, device, workdir, args.precision, args.block_frames
             )
             later = f"{steady:>17.3f} {steady / a:>6.2f}" if steady else f"{'-':>17} {'-':>6}"
-            print(f"{name:<12} {a:>9.3f} {b:>9.3f} {b / a:>6.2f} {later}")
+            print(
+                f"{name:<12} {a:>9.3f} {b:>9.3f} {b / a:>6.2f} {later} {share:>16.3f} "
+                f"{computed:>10.3f}x"
+            )
             results["throughput"].append(
                 {
                     "network": name,
@@ -246,6 +297,8 @@ def main() -> None:
                     "ceiling_mps": a,
                     "file_mps": b,
                     "file_mps_after_first_block": steady,
+                    "network_share_of_file": share,
+                    "computed_pixels_per_frame_pixel": computed,
                 }
             )
         if args.detector_pixel_size:

@@ -115,3 +115,25 @@ def test_an_axis_cut_in_two_needs_one_halo_and_uneven_grids_are_weighed():
     square = plan_tiles((4096, 4096), tile=1368, halo=51, multiple=8)  # 3 x 3, as before
     assert computed < len(square) * square.input_shape[0] * square.input_shape[1]
     assert plan.input_shape[0] * plan.input_shape[1] * 1200 * batch <= 4.64 * 2**30
+
+
+def test_call_pixels_caps_batch_times_window_and_the_fewest_pixels_are_kept_under_it():
+    args = {"halo": 20, "multiple": 1, "bytes_per_pixel": 385, "budget_bytes": 64 << 30}
+    # uncapped, a 4096^2 frame fits whole; capped at 3 MP, a grid of windows of at most 3 MP
+    assert auto_tile_and_batch((4096, 4096), batch_size=1, **args) == ((4096, 4096), 1)
+    tile, batch = auto_tile_and_batch((4096, 4096), batch_size=4, call_pixels=3 << 20, **args)
+    plan = plan_tiles((4096, 4096), tile=tile, halo=20, multiple=1)
+    assert plan.input_shape[0] * plan.input_shape[1] * batch <= 3 << 20
+    assert len(plan) * plan.input_shape[0] * plan.input_shape[1] < 1.1 * 4096**2
+    # small frames: the batch shrinks to the cap, whole frames kept
+    tile, batch = auto_tile_and_batch((1024, 1024), batch_size=4, call_pixels=2 << 20, **args)
+    assert (tile, batch) == ((1024, 1024), 2)
+
+
+def test_the_cpu_caps_its_calls_and_a_gpu_does_not():
+    import torch
+
+    from temdenoise.infer.apply import CPU_CALL_PIXELS, call_pixels
+
+    assert call_pixels(torch.device("cpu")) == CPU_CALL_PIXELS
+    assert call_pixels(torch.device("cuda")) is None

@@ -27,6 +27,13 @@ from temdenoise.models.checkpoint import LoadedModel
 Precision = Literal["fp32", "bf16"]
 CPU_BUDGET_RANGE = (1 << 30, 8 << 30)
 """Bounds of the CPU activation budget per network call when none is given (bytes)."""
+CPU_CALL_PIXELS = 3 << 20
+"""Most input pixels of one network call on a CPU when the tile is chosen automatically.
+
+Measured on this project's 2-core machine (one thread, bf16, docs/performance.md): the
+DnCNN-20x64 ran at 0.31-0.34 MP/s on calls of 1-2 MP and 0.19 on 8.4 MP, the UNets at
+1.2-1.6 against 0.9-1.3 MP/s; the halo a smaller tile adds costs less than that.
+"""
 
 
 def denoise(
@@ -162,6 +169,7 @@ def denoise_windows(
             bytes_per_pixel=activation_bytes(network, precision),
             batch_size=batch_size,
             budget_bytes=memory_budget or default_memory_budget(dev),
+            call_pixels=call_pixels(dev),
         )
     plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
     out = np.empty((windows.shape[0], rows, cols), dtype=np.float32)
@@ -257,6 +265,11 @@ def activation_bytes(network: Denoiser, precision: Precision) -> int:
     """
     full = network.activation_bytes_per_pixel
     return full // 2 if precision == "bf16" else full
+
+
+def call_pixels(device: torch.device) -> int | None:
+    """Most input pixels of one automatically tiled network call: capped on a CPU only."""
+    return None if device.type == "cuda" else CPU_CALL_PIXELS
 
 
 def default_memory_budget(device: torch.device) -> int:

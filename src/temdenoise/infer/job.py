@@ -18,7 +18,12 @@ import torch
 from temdenoise import __version__
 from temdenoise.config import DenoiseConfig
 from temdenoise.errors import InputError
-from temdenoise.infer.apply import Precision, activation_bytes, default_memory_budget
+from temdenoise.infer.apply import (
+    Precision,
+    activation_bytes,
+    call_pixels,
+    default_memory_budget,
+)
 from temdenoise.infer.device import choose_precision, resolve_device
 from temdenoise.infer.preflight import check_counts, choose_sampling, frame_range, say_sampling
 from temdenoise.infer.resample import binned_shape
@@ -281,6 +286,7 @@ def _auto_tile(
         bytes_per_pixel=activation_bytes(net, precision),
         batch_size=batch_size,
         budget_bytes=default_memory_budget(device),
+        call_pixels=call_pixels(device),
     )
 
 

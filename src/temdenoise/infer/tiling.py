@@ -157,13 +157,16 @@ def auto_tile_and_batch(
     bytes_per_pixel: int,
     batch_size: int,
     budget_bytes: int,
+    call_pixels: int | None = None,
 ) -> tuple[tuple[int, int], int]:
     """Tile and batch (at most ``batch_size``) that compute the fewest pixels in the budget.
 
     Halos are computed and thrown away: a whole frame in a batch of one usually beats
     four overlapping tiles in a batch of four, and two rows of three tiles can beat three
     of three. Every grid of up to :data:`MAX_CUTS` tiles per axis is weighed; ties go to
-    the larger batch.
+    the larger batch. ``call_pixels``, when given, also caps the input pixels of one
+    network call (batch x window): on a CPU a call much larger than a few megapixels
+    runs slower per pixel than smaller ones cost in halo (docs/performance.md).
 
     Returns
     -------
@@ -180,7 +183,10 @@ def auto_tile_and_batch(
             window_r = window(extended[0], tile_r, halo)
             for tile_c, count_c in cols:
                 window_c = window(extended[1], tile_c, halo)
-                if window_r * window_c * bytes_per_pixel * batch > budget_bytes:
+                pixels = window_r * window_c * batch
+                if pixels * bytes_per_pixel > budget_bytes:
+                    continue
+                if call_pixels is not None and pixels > call_pixels:
                     continue
                 computed = count_r * count_c * window_r * window_c
                 if best is None or computed < best[0]:
