@@ -10,10 +10,11 @@ the best sigma for this movie (an oracle). Reported, mean over frames: ``psnr_co
 (rms error of the frame-to-frame changes, counts/px, lower is better) and seconds per
 megapixel. ``--write-noisy`` saves the noisy movie (.npy) for ``temdenoise adapt``;
 ``--figure`` draws the middle frame of the clean, noisy and every denoised movie (PNG).
+``--precision bf16`` runs every network in bf16 (``scripts/stamp_bf16.py`` compares two runs).
 
     python benchmarks/movies.py --clean MOVIE.zarr [--clean-dose 1] [--dose 0.45]
         [--psf-row 0] [--models bf-unet bf-unet-5f LABEL=FILE ...] [--write-noisy N.npy]
-        [--figure F.png] [-o movies.json]
+        [--precision fp32|bf16] [--figure F.png] [-o movies.json]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=["bf-unet"], help="names, files, L=FILE")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--write-noisy", type=Path, default=None, help="save the noisy .npy")
     parser.add_argument("--figure", type=Path, default=None, help="PNG of the middle frame")
     parser.add_argument("-o", "--output", type=Path, default=None, help="JSON results")
@@ -79,7 +81,7 @@ def main() -> None:
         label, _, where = spec.rpartition("=")
         model = load_model(resolve_model(where), device=device)
         started = time.perf_counter()
-        estimate = denoise(noisy, model, device=device)
+        estimate = denoise(noisy, model, device=device, precision=args.precision)
         seconds = time.perf_counter() - started
         name = label or model.header.name or where
         rows.append(_row(name, truth, estimate, seconds / (noisy.size / 1e6)))
@@ -96,6 +98,7 @@ def main() -> None:
         "noise": noise.to_dict(),
         "seed": args.seed,
         "device": describe_device(device),
+        "precision": args.precision,
         "models": described,
         "rows": rows,
     }
