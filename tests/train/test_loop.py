@@ -70,6 +70,25 @@ def test_resume_continues_exactly(dataset: Path, tmp_path: Path) -> None:
     assert _same(_weights(straight), _weights(resumed))
 
 
+def test_an_averaged_run_ships_the_average_and_resumes_exactly(
+    dataset: Path, tmp_path: Path
+) -> None:
+    straight = tmp_path / "straight.safetensors"
+    run_train(train_config(dataset, straight, val_every=4, average_decay=0.5))
+    resumed = tmp_path / "resumed.safetensors"
+    run_train(train_config(dataset, resumed, steps=2, val_every=4, average_decay=0.5))
+    resumed.unlink()
+    run_train(train_config(dataset, resumed, resume=True, val_every=4, average_decay=0.5))
+    shipped = _weights(straight)
+    assert _same(shipped, _weights(resumed))
+    last = torch.load(work_dir(straight) / "checkpoint.pt", weights_only=True)["network"]
+    assert not _same(shipped, {k: v.float() for k, v in last.items()})  # not the last step's
+    header = read_header(straight)
+    assert header.training["optimizer"]["weight_average_decay"] == 0.5
+    with pytest.raises(ConfigError, match="average_decay"):  # resumed with another decay
+        run_train(train_config(dataset, resumed, resume=True, average_decay=0.9))
+
+
 def test_time_limit_stops_early_and_still_writes_the_model(dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "m.safetensors"
     result = run_train(train_config(dataset, output, steps=1000, time_limit=1e-6))

@@ -30,6 +30,7 @@ NAMES = (
     "batch_size",
     "patch_size",
     "lr",
+    "average_decay",
     "seed",
     "device",
     "threads",
@@ -73,6 +74,13 @@ def register(sub: Any) -> None:
         "--drift", type=float, default=None, help="multi-frame: px per frame, at most (default 1)"
     )
     add_optimizer(tr, steps=20000, batch_size=16, lr_help="Adam learning rate (default 1e-3)")
+    tr.add_argument(
+        "--average-decay",
+        type=float,
+        default=None,
+        metavar="D",
+        help="keep a moving average of the weights (e.g. 0.999) and ship it (default 0: off)",
+    )
     add_seed(tr)
     add_training_device(tr)
     tr.add_argument(

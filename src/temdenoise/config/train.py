@@ -20,7 +20,9 @@ class TrainConfig(StageConfig):
     model file ``noise`` at its measured dose, or Poisson over ``dose_range`` (counts per
     pixel per frame, log-uniform; default 0.1-10: blind training). Adam at ``lr``; the
     rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
-    ``lr_patience`` validations. Validation every ``val_every`` steps on the central
+    ``lr_patience`` validations. ``average_decay`` (e.g. 0.999; 0: off) keeps an
+    exponential moving average of the weights, which validation scores and the model file
+    holds. Validation every ``val_every`` steps on the central
     ``val_size`` px of up to ``val_images`` held-out (``test`` split) images at
     ``val_doses``. A network taking several frames (``arch_params["in_frames"]``) learns
     from windows of patches drifting by up to ``drift`` px per frame. ``init`` starts from
@@ -44,6 +46,7 @@ class TrainConfig(StageConfig):
     lr_factor: float = Field(default=0.5, gt=0, lt=1)
     lr_patience: int = Field(default=4, ge=0, description="validations without improvement")
     min_lr: float = Field(default=1e-5, ge=0)
+    average_decay: float = Field(default=0.0, ge=0, lt=1, description="0: no averaging")
     val_every: int = Field(default=250, ge=1)
     val_images: int = Field(default=8, ge=1)
     val_size: int = Field(default=192, ge=8)
@@ -84,4 +87,6 @@ class TrainConfig(StageConfig):
     def run_fields(self) -> dict[str, Any]:
         """Return the fields a resumed run must share with the interrupted one."""
         volatile = {"steps", "time_limit", "resume", "overwrite", "device", "threads", "precision"}
+        if not self.average_decay:  # as runs before averaging existed record it
+            volatile.add("average_decay")
         return self.model_dump(mode="json", exclude=volatile)

@@ -65,6 +65,7 @@ def save_trained(
             "plateau_factor": config.lr_factor,
             "plateau_patience": config.lr_patience,
             "min_lr": config.min_lr,
+            "weight_average_decay": config.average_decay or None,
         },
         "loss": "L2: per-patch MSE in counts divided by the dose",
         "doses": list(doses),

@@ -5,7 +5,8 @@ so a run is deterministic for its seed and a resumed run continues exactly as if
 had not been interrupted. The working folder ``OUTPUT.train/`` holds the checkpoint,
 ``log.csv`` (one row every 10 steps and at every validation), ``config.json`` and, at
 the end, ``summary.json``; the model file is written (atomically) at the end with the
-weights of the best validation.
+weights of the best validation. With ``average_decay`` set, validation scores (and the
+model file holds) the moving average of the weights rather than the last step's.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel, load_model
 from temdenoise.noise import NoiseModel
 from temdenoise.pretrained import resolve_model
+from temdenoise.train.average import WeightAverage
 from temdenoise.train.card import save_trained
 from temdenoise.train.data import CleanSet, read_clean
 from temdenoise.train.inputs import default_val_doses, noise_and_doses, zoom_range
@@ -132,12 +134,18 @@ def _train(
         patience=config.lr_patience,
         min_lr=config.min_lr,
     )
+    average = WeightAverage(network, config.average_decay) if config.average_decay else None
     run = config.run_fields()
     checkpoint = work / "checkpoint.pt"
     state = RunState()
     if config.resume:
         state = load_checkpoint(
-            checkpoint, run=run, network=network, optimizer=optimizer, scheduler=scheduler
+            checkpoint,
+            run=run,
+            network=network,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            average=average,
         )
         logger.info("resuming %s at step %d", config.output, state.step)
     (work / "config.json").write_text(config.model_dump_json(indent=2))
@@ -174,10 +182,12 @@ def _train(
                     f"training diverged at step {state.step + 1} (loss {loss}); lower --lr"
                 )
             state.step += 1
+            if average is not None:
+                average.update(network)
             recent.append(loss)
             metrics = None
             if state.step % config.val_every == 0 or state.step == config.steps:
-                metrics = _validate(network, validation, device, scheduler, state)
+                metrics = _validate(network, validation, device, scheduler, state, average)
             if metrics is not None or state.step % LOG_EVERY == 0:
                 row = log_row(state, recent, optimizer, time.monotonic() - started, metrics)
                 state.rows.append(row)
@@ -192,6 +202,7 @@ def _train(
                     optimizer=optimizer,
                     scheduler=scheduler,
                     state=state,
+                    average=average,
                 )
             if progress is not None:
                 lr = float(optimizer.param_groups[0]["lr"])
@@ -199,13 +210,19 @@ def _train(
     if state.best_weights is None or (
         stopped and state.rows and "psnr_count" not in state.rows[-1]
     ):
-        metrics = _validate(network, validation, device, scheduler, state)
+        metrics = _validate(network, validation, device, scheduler, state, average)
         row = log_row(state, recent, optimizer, time.monotonic() - started, metrics)
         state.rows.append(row)
         write_log(log, state.rows)
     state.elapsed = time.monotonic() - started
     save_checkpoint(
-        checkpoint, run=run, network=network, optimizer=optimizer, scheduler=scheduler, state=state
+        checkpoint,
+        run=run,
+        network=network,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        state=state,
+        average=average,
     )
     save_trained(
         config, network, state, train_sets, val_sets, (noise, doses), init, pixel_size, stopped
@@ -230,12 +247,15 @@ def _validate(
     device: torch.device,
     scheduler: Any,
     state: RunState,
+    average: WeightAverage | None,
 ) -> dict[str, float]:
-    metrics = validate(network, validation, device)
+    """Score the network (or its averaged weights), step the schedule, keep the best."""
+    scored = network if average is None else average.averaged(network)
+    metrics = validate(scored, validation, device)  # type: ignore[arg-type]
     scheduler.step(metrics["psnr_count"])
     if metrics["psnr_count"] > state.best_psnr:
         state.best_psnr = metrics["psnr_count"]
         state.best_step = state.step
         state.best_validation = metrics
-        state.best_weights = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+        state.best_weights = {k: v.detach().cpu().clone() for k, v in scored.state_dict().items()}
     return metrics

@@ -13,6 +13,7 @@ import torch
 
 from temdenoise._files import default_mode
 from temdenoise.errors import ConfigError, InputError
+from temdenoise.train.average import WeightAverage
 
 FORMAT = "temdenoise-train-checkpoint"
 
@@ -41,6 +42,7 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     state: RunState,
+    average: WeightAverage | None = None,
 ) -> None:
     """Write a checkpoint to ``path`` through a temporary file and a rename."""
     payload = {
@@ -50,6 +52,7 @@ def save_checkpoint(
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "best_weights": state.best_weights or {},
+        "average": {} if average is None else average.state_dict(),
         "progress": json.dumps(
             {
                 "step": state.step,
@@ -79,6 +82,7 @@ def load_checkpoint(
     network: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
+    average: WeightAverage | None = None,
 ) -> RunState:
     """Restore a run from ``path``; its configuration must equal ``run``.
 
@@ -105,6 +109,8 @@ def load_checkpoint(
     network.load_state_dict(payload["network"])
     optimizer.load_state_dict(payload["optimizer"])
     scheduler.load_state_dict(payload["scheduler"])
+    if average is not None:
+        average.load_state_dict(payload["average"])  # same settings: checked above
     progress = json.loads(payload["progress"])
     return RunState(
         step=int(progress["step"]),
