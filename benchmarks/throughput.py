@@ -11,7 +11,9 @@
     angstrom/px denoised by a model of the shipped grid (0.25 A/px, trained over 0.15-0.4):
     binned by area, denoised, enlarged back; throughput in input (detector) megapixels,
     in model-grid megapixels and in frames per second, against the seed's stream (64 MP
-    frames at 400 fps, 25.6 GP/s: "devices" is how many devices like this one it needs);
+    frames at 400 fps, 25.6 GP/s: "devices" is how many devices like this one it needs)
+    and the network's share of the wall time (the rest: reading, binning, enlarging,
+    writing and the job's start, where they do not overlap the network);
 (c) peak resident memory of the `temdenoise denoise` command on synthetic movies of
     several GB (generated here and removed after) with a one-channel network, so that
     reading and writing dominate: it must not grow with the movie's size.
@@ -168,7 +170,10 @@ SEED_STREAM = 64e6 * 400
 
 
 def seed_regime(net, size, frames, device, workdir, precision, detector):
-    """File to file in the seed's regime; returns (input MP/s, model-grid MP/s, frames/s)."""
+    """File to file in the seed's regime.
+
+    Returns input MP/s, model-grid MP/s, frames/s and the network's share of the wall time.
+    """
     movie = workdir / "detector.npy"
     np.save(movie, np.random.default_rng(0).poisson(0.45, (frames, size, size)).astype(np.uint16))
     model = workdir / "grid.safetensors"
@@ -183,11 +188,13 @@ def seed_regime(net, size, frames, device, workdir, precision, detector):
         precision=precision,
         overwrite=True,
     )
-    report = run_denoise(config)
+    with NetworkClock(device) as clock:
+        report = run_denoise(config)
     assert report.stats is not None
     assert report.factor is not None
     fps = report.stats.frames / report.stats.seconds
-    return fps * size * size / 1e6, fps * size * size * report.factor**2 / 1e6, fps
+    share = clock.seconds / report.stats.seconds
+    return fps * size * size / 1e6, fps * size * size * report.factor**2 / 1e6, fps, share
 
 
 def write_movie(path, gigabytes, side):
@@ -308,7 +315,7 @@ def main() -> None:
             )
             print(
                 f"{'network':<12} {'input MP/s':>10} {'grid MP/s':>10} "
-                f"{'frames/s':>9} {'devices':>8}"
+                f"{'frames/s':>9} {'devices':>8} {'net share':>9}"
             )
             for name in args.networks:
                 torch.manual_seed(0)
@@ -319,7 +326,7 @@ def main() -> None:
                 needed = SEED_STREAM / (rates[0] * 1e6)
                 print(
                     f"{name:<12} {rates[0]:>10.3f} {rates[1]:>10.3f} {rates[2]:>9.3f} "
-                    f"{needed:>8.0f}"
+                    f"{needed:>8.0f} {rates[3]:>9.3f}"
                 )
                 results.setdefault("seed_regime", []).append(
                     {
@@ -329,6 +336,7 @@ def main() -> None:
                         "grid_mps": rates[1],
                         "frames_per_second": rates[2],
                         "devices_for_seed_stream": needed,
+                        "network_share_of_file": rates[3],
                     }
                 )
         if args.gb:
