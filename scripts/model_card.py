@@ -172,11 +172,12 @@ def _frames_and_init(t: dict[str, Any]) -> list[str]:
         ]
     if t.get("init"):
         init = t["init"]
+        spread = ", its input layer spread evenly over the frames."
         lines += [
             "",
             f"Started from `{init['name'] or init['path']}` (weights SHA-256 "
             f"`{init['weights_sha256'][:16]}...`)"
-            + (", its input layer spread evenly over the frames." if frames > 1 else "."),
+            + (spread if frames > 1 and init.get("in_frames", 1) == 1 else "."),
         ]
     return lines
 

@@ -108,6 +108,7 @@ def _describe_init(init: LoadedModel | None) -> dict[str, Any] | None:
         "path": str(init.path),
         "name": init.header.name,
         "weights_sha256": init.header.weights_sha256,
+        "in_frames": init.network.in_frames,
     }
 
 
