@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from temdenoise.noise import NoiseModel
 from temdenoise.pretrained import resolve_model
 from temdenoise.train.data import read_clean
 from temdenoise.train.inputs import noise_and_doses, zoom_range
-from temdenoise.train.patches import sample_patches
+from temdenoise.train.step import draw_batch
 from temdenoise.train.validate import validate, validation_set
 
 
@@ -102,22 +101,9 @@ def _batches(
 ) -> Iterator[torch.Tensor]:
     """Noisy training batches divided by their doses, drawn as a training step draws them."""
     generator = torch.Generator().manual_seed(seed)
-    low, high = doses
     for _ in range(n):
-        clean = sample_patches(
-            sets,
-            count=config.batch_size,
-            size=config.patch_size,
-            rotation_max=config.rotation_max,
-            generator=generator,
-            frames=frames,
-            drift=config.drift,
-        )
-        u = torch.rand(config.batch_size, generator=generator, dtype=torch.float64)
-        dose = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float()
-        scale = dose.view(-1, 1, 1, 1)
-        noisy = noise.sample_torch(clean * scale, generator=generator)
-        yield (noisy / scale).contiguous(memory_format=torch.channels_last)
+        _, _, noisy = draw_batch(sets, noise, doses, config, frames, generator, generator)
+        yield noisy.contiguous(memory_format=torch.channels_last)
 
 
 def _refresh(network: Denoiser, batches: Iterator[torch.Tensor], *, cumulative: bool) -> Denoiser:

@@ -163,6 +163,18 @@ def _train(
     if not validation:
         raise InputError(f"{config.data[0]}: the held-out images have no contrast to score")
     sets = [(s.images, zoom_range(s, config)) for s in train_sets]
+
+    def save() -> None:
+        save_checkpoint(
+            checkpoint,
+            run=run,
+            network=network,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            state=state,
+            average=average,
+        )
+
     log = work / "log.csv"
     write_log(log, state.rows)
     started = time.monotonic() - state.elapsed
@@ -195,15 +207,7 @@ def _train(
                 recent = []
             state.elapsed = time.monotonic() - started
             if state.step % config.checkpoint_every == 0:
-                save_checkpoint(
-                    checkpoint,
-                    run=run,
-                    network=network,
-                    optimizer=optimizer,
-                    scheduler=scheduler,
-                    state=state,
-                    average=average,
-                )
+                save()
             if progress is not None:
                 lr = float(optimizer.param_groups[0]["lr"])
                 progress(TrainStatus(state.step, config.steps, loss, lr, metrics))
@@ -215,15 +219,7 @@ def _train(
         state.rows.append(row)
         write_log(log, state.rows)
     state.elapsed = time.monotonic() - started
-    save_checkpoint(
-        checkpoint,
-        run=run,
-        network=network,
-        optimizer=optimizer,
-        scheduler=scheduler,
-        state=state,
-        average=average,
-    )
+    save()
     save_trained(
         config, network, state, train_sets, val_sets, (noise, doses), init, pixel_size, stopped
     )

@@ -38,6 +38,33 @@ def train_step(
     """Take one optimiser step on a fresh batch drawn from (seed, step); return its loss."""
     cpu, on_device = _generators(config.seed, step, device)
     frames = network.in_frames
+    clean, dose, noisy = draw_batch(sets, noise, doses, config, frames, cpu, on_device)
+    with _autocast(device, bf16):
+        estimate = network(noisy.contiguous(memory_format=torch.channels_last))
+    target = clean[:, frames // 2 : frames // 2 + 1]
+    error = (estimate.float() - target).pow(2).mean(dim=(1, 2, 3))
+    loss = (error * dose).mean()  # MSE in counts over the Poisson variance: doses weigh alike
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def draw_batch(
+    sets: list[tuple[torch.Tensor, tuple[float, float]]],
+    noise: NoiseModel,
+    doses: tuple[float, float],
+    config: TrainConfig,
+    frames: int,
+    cpu: torch.Generator,
+    on_device: torch.Generator,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Draw a batch: clean patches, a dose per patch (log-uniform) and the noisy input.
+
+    The noisy patches come divided by their doses (vacuum 1), as the network sees them;
+    patches and doses come from ``cpu``, the noise from ``on_device`` (its device is theirs).
+    """
+    device = on_device.device
     clean = sample_patches(
         sets,
         count=config.batch_size,
@@ -52,15 +79,7 @@ def train_step(
     dose = torch.exp(math.log(low) + u * (math.log(high) - math.log(low))).float().to(device)
     scale = dose.view(-1, 1, 1, 1)
     noisy = noise.sample_torch(clean * scale, generator=on_device)
-    with _autocast(device, bf16):
-        estimate = network((noisy / scale).contiguous(memory_format=torch.channels_last))
-    target = clean[:, frames // 2 : frames // 2 + 1]
-    error = (estimate.float() - target).pow(2).mean(dim=(1, 2, 3))
-    loss = (error * dose).mean()  # MSE in counts over the Poisson variance: doses weigh alike
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return float(loss.detach())
+    return clean, dose, noisy / scale
 
 
 def uses_bf16(config: TrainConfig, device: torch.device) -> bool:
