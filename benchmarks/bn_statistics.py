@@ -10,7 +10,8 @@ shipped, then after re-estimating only the running statistics, weights untouched
   autocast as in training, no gradient), once per ``--seeds`` value: the spread of scores is
   the lottery that every validation of a run draws from;
 - ``--cumulative N``: the plain average over N batches (the population statistics);
-- ``--cumulative-at DOSE``: the same with every patch at one dose (counts/px).
+- ``--cumulative-at DOSE``: the average over 100 batches with every patch at one dose
+  (counts/px).
 
     python benchmarks/bn_statistics.py --config TRAIN.json --model bf-unet
         [--recent 20] [--seeds 1 2 3] [--cumulative 100 300] [--cumulative-at 11.25]
@@ -110,14 +111,15 @@ def _refresh(network: Denoiser, batches: Iterator[torch.Tensor], *, cumulative: 
     """A copy whose running statistics were updated by forward passes in train mode."""
     net = copy.deepcopy(network).to(memory_format=torch.channels_last).train()  # type: ignore[call-overload]
     norms = [m for m in net.modules() if isinstance(m, BiasFreeBatchNorm2d)]
+    momenta = [m.momentum for m in norms]
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         for i, x in enumerate(batches):
             if cumulative:  # the i-th batch weighs 1 / (i + 1): a plain average
                 for m in norms:
                     m.momentum = 1.0 / (i + 1)
             net(x)
-    for m in norms:
-        m.momentum = 0.1
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
     return net.eval()
 
 
