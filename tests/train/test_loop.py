@@ -136,3 +136,21 @@ def test_an_init_of_another_architecture_is_a_config_error(dataset: Path, tmp_pa
     )
     with pytest.raises(ConfigError, match=r"one\.safetensors: cannot start"):
         run_train(bad)
+
+
+def test_frozen_norms_keep_the_init_statistics_and_learn_the_rest(
+    dataset: Path, tmp_path: Path
+) -> None:
+    init = tmp_path / "init.safetensors"
+    run_train(train_config(dataset, init, steps=2))
+    output = tmp_path / "frozen.safetensors"
+    run_train(train_config(dataset, output, init=str(init), freeze_norms=True, val_every=2))
+    before, after = _weights(init), _weights(output)
+    statistics = [k for k in before if k.endswith("running_sd")]
+    assert statistics
+    assert all(torch.equal(before[k], after[k]) for k in statistics)
+    assert not _same(before, after)  # the convolutions and gains learned
+    assert read_header(output).training["optimizer"]["frozen_norm_statistics"] is True
+    thawed = tmp_path / "thawed.safetensors"
+    run_train(train_config(dataset, thawed, init=str(init), val_every=2))
+    assert not all(torch.equal(before[k], _weights(thawed)[k]) for k in statistics)

@@ -31,6 +31,7 @@ NAMES = (
     "patch_size",
     "lr",
     "average_decay",
+    "freeze_norms",
     "seed",
     "device",
     "threads",
@@ -80,6 +81,13 @@ def register(sub: Any) -> None:
         default=None,
         metavar="D",
         help="keep a moving average of the weights (e.g. 0.999) and ship it (default 0: off)",
+    )
+    tr.add_argument(
+        "--freeze-norms",
+        action="store_true",
+        default=None,
+        help="batch norms divide by their running statistics in training too, as when "
+        "denoising (for continuing a trained model)",
     )
     add_seed(tr)
     add_training_device(tr)

@@ -22,7 +22,10 @@ class TrainConfig(StageConfig):
     rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
     ``lr_patience`` validations. ``average_decay`` (e.g. 0.999; 0: off) keeps an
     exponential moving average of the weights, which validation scores and the model file
-    holds. Validation every ``val_every`` steps on the central
+    holds. ``freeze_norms`` trains with the batch norms dividing by their running standard
+    deviations, as at inference, which then stay as the init left them (only their gains
+    learn): the network trained is the network shipped, and no batch's statistics decide
+    the score (for continuing a trained model). Validation every ``val_every`` steps on the central
     ``val_size`` px of up to ``val_images`` held-out (``test`` split) images at
     ``val_doses``. A network taking several frames (``arch_params["in_frames"]``) learns
     from windows of patches drifting by up to ``drift`` px per frame. ``init`` starts from
@@ -47,6 +50,7 @@ class TrainConfig(StageConfig):
     lr_patience: int = Field(default=4, ge=0, description="validations without improvement")
     min_lr: float = Field(default=1e-5, ge=0)
     average_decay: float = Field(default=0.0, ge=0, lt=1, description="0: no averaging")
+    freeze_norms: bool = Field(default=False, description="norms use their running statistics")
     val_every: int = Field(default=250, ge=1)
     val_images: int = Field(default=8, ge=1)
     val_size: int = Field(default=192, ge=8)
@@ -89,4 +93,6 @@ class TrainConfig(StageConfig):
         volatile = {"steps", "time_limit", "resume", "overwrite", "device", "threads", "precision"}
         if not self.average_decay:  # as runs before averaging existed record it
             volatile.add("average_decay")
+        if not self.freeze_norms:  # as runs before frozen norms existed record it
+            volatile.add("freeze_norms")
         return self.model_dump(mode="json", exclude=volatile)

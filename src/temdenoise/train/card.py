@@ -66,6 +66,7 @@ def save_trained(
             "plateau_patience": config.lr_patience,
             "min_lr": config.min_lr,
             "weight_average_decay": config.average_decay or None,
+            "frozen_norm_statistics": config.freeze_norms,
         },
         "loss": "L2: per-patch MSE in counts divided by the dose",
         "doses": list(doses),

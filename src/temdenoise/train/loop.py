@@ -26,7 +26,7 @@ from temdenoise._heap import reuse_freed_memory
 from temdenoise.config import TrainConfig
 from temdenoise.errors import ConfigError, InputError
 from temdenoise.infer.device import resolve_device
-from temdenoise.models import build_model
+from temdenoise.models import BiasFreeBatchNorm2d, build_model
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel, load_model
 from temdenoise.noise import NoiseModel
@@ -124,6 +124,10 @@ def _train(
             raise ConfigError(f"{init.path}: {exc}") from None
     bf16 = uses_bf16(config, device)
     network.to(device).train()
+    if config.freeze_norms:
+        for module in network.modules():
+            if isinstance(module, BiasFreeBatchNorm2d):
+                module.eval()
     if bf16:
         network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimizer = torch.optim.Adam(network.parameters(), lr=config.lr)

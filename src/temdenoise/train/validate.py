@@ -72,9 +72,9 @@ def validate(
     """Mean psnr_count, psnr_range and SSIM over ``images``, overall and per dose.
 
     The network sees the noisy image divided by its dose (vacuum 1) and its output is
-    scaled back to counts. Leaves the network in the mode it found it in.
+    scaled back to counts. Leaves every module of the network in the mode it found it in.
     """
-    training = network.training
+    modes = [(module, module.training) for module in network.modules()]
     network.eval()
     rows: dict[float, list[tuple[float, float, float]]] = {}
     try:
@@ -91,7 +91,8 @@ def validate(
                     )
                 )
     finally:
-        network.train(training)
+        for module, training in modes:
+            module.training = training
     result: dict[str, float] = {}
     means = {dose: np.mean(np.asarray(values), axis=0) for dose, values in rows.items()}
     for name, column in (("psnr_count", 0), ("psnr_range", 1), ("ssim", 2)):
