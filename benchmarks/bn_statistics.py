@@ -35,6 +35,7 @@ from temdenoise.noise import NoiseModel
 from temdenoise.pretrained import resolve_model
 from temdenoise.train.data import read_clean
 from temdenoise.train.inputs import noise_and_doses, zoom_range
+from temdenoise.train.patches import Source
 from temdenoise.train.step import draw_batch
 from temdenoise.train.validate import validate, validation_set
 
@@ -54,7 +55,7 @@ def main() -> None:
     network = load_model(resolve_model(args.model)).network
     train = [s for s in (read_clean(p, "train") for p in config.data) if s is not None]
     held = [s for s in (read_clean(p, "test") for p in config.data) if s is not None]
-    sets = [(s.images, zoom_range(s, config)) for s in train]
+    sets = [Source(s.images, zoom_range(s, config), s.movie) for s in train]
     noise, doses = noise_and_doses(config)
     images = validation_set(
         [s.images for s in held],
@@ -93,7 +94,7 @@ def main() -> None:
 
 def _batches(
     config: TrainConfig,
-    sets: list[tuple[torch.Tensor, tuple[float, float]]],
+    sets: list[Source],
     noise: NoiseModel,
     frames: int,
     seed: int,

@@ -27,6 +27,7 @@ from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.device import cpu_has_native_bf16
 from temdenoise.models import build_model
 from temdenoise.noise import NoiseModel, Poisson
+from temdenoise.train.patches import Source
 from temdenoise.train.step import train_step
 
 ARCHS = {
@@ -58,7 +59,7 @@ def main() -> None:
     device = resolve_device(args.device)
     print(f"device: {describe_device(device)}; native CPU bf16: {cpu_has_native_bf16()}")
     images = torch.rand(8, 512, 512, generator=torch.Generator().manual_seed(0)) + 0.5
-    sets = [(images, (0.6, 1.6))]
+    sets = [Source(images, (0.6, 1.6))]
     rows: list[dict[str, Any]] = []
     print(f"| {'network':<34} | {'precision':<9} | {'steps/s':>8} | {'patch MP/s':>10} |")
     print(f"|{'-' * 36}|{'-' * 11}|{'-' * 10}|{'-' * 12}|")
@@ -81,7 +82,7 @@ def _time(
     arch: str,
     params: dict[str, Any],
     bf16: bool,
-    sets: list[tuple[torch.Tensor, tuple[float, float]]],
+    sets: list[Source],
     args: argparse.Namespace,
     device: torch.device,
 ) -> float:

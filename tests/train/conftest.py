@@ -49,6 +49,26 @@ def write_fake_dataset(
     return path
 
 
+def write_fake_movie(path: Path, *, frames: int = 6, size: int = 32, dose: float = 0.45) -> Path:
+    """Write a movie dataset (one scene drifting by a pixel per frame) like ``simulate --movie``."""
+    scene = lattice_images(1, size + frames, seed=2)[0] * dose
+    group = zarr.open_group(path, mode="w")
+    clean = group.create_array("clean", shape=(frames, size, size), dtype="float32")
+    clean[:] = np.stack([scene[t : t + size, t : t + size] for t in range(frames)])
+    group.attrs.update(
+        {
+            "format": "temdenoise-simulated",
+            "format_version": 1,
+            "kind": "movie",
+            "pixel_size": 0.25,
+            "dose": dose,
+            "splits": {"movie": [0, frames]},
+            "complete": True,
+        }
+    )
+    return path
+
+
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
     """A complete fake dataset: 6 training and 2 test images of 32 x 32 px."""

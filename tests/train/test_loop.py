@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from temdenoise.errors import ConfigError
+from temdenoise.errors import ConfigError, InputError
 from temdenoise.models.checkpoint import load_model, read_header
 from temdenoise.train.loop import run_train
 from temdenoise.train.workdir import work_dir
 
-from .conftest import train_config
+from .conftest import train_config, write_fake_movie
 
 
 def _weights(path: Path) -> dict[str, torch.Tensor]:
@@ -154,3 +154,25 @@ def test_frozen_norms_keep_the_init_statistics_and_learn_the_rest(
     thawed = tmp_path / "thawed.safetensors"
     run_train(train_config(dataset, thawed, init=str(init), val_every=2))
     assert not all(torch.equal(before[k], _weights(thawed)[k]) for k in statistics)
+
+
+def test_a_multi_frame_network_learns_from_stills_and_movies(dataset: Path, tmp_path: Path) -> None:
+    movie = write_fake_movie(tmp_path / "movie.zarr")
+    output = tmp_path / "three.safetensors"
+    arch = {"depth": 3, "width": 4, "in_frames": 3}
+    result = run_train(train_config(dataset, output, arch_params=arch, steps=2))
+    moving = tmp_path / "moving.safetensors"
+    result = run_train(
+        train_config(dataset, moving, data=(dataset, movie), arch_params=arch, steps=2)
+    )
+    assert math.isfinite(result.best_validation["psnr_count"])
+    data = read_header(moving).training["data"]
+    assert [(d["kind"], d["images"]) for d in data] == [("images", 6), ("movie", 6)]
+    assert not _same(_weights(output), _weights(moving))  # the movie's windows were drawn
+    short = write_fake_movie(tmp_path / "short.zarr", frames=2)
+    with pytest.raises(InputError, match=r"short\.zarr: .* shorter"):
+        run_train(
+            train_config(
+                dataset, tmp_path / "s.safetensors", data=(dataset, short), arch_params=arch
+            )
+        )

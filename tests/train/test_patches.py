@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
-from temdenoise.train.patches import drift_offsets, resample_patch, sample_patches
+from temdenoise.train.patches import Source, drift_offsets, resample_patch, sample_patches
 
 
 def _image() -> torch.Tensor:
@@ -32,7 +33,10 @@ def test_vacuum_stays_one_at_any_zoom_and_angle() -> None:
 
 
 def test_patches_are_deterministic_for_a_generator_and_vary_without_it() -> None:
-    sets = [(torch.rand((3, 24, 24)), (0.8, 1.25)), (torch.rand((2, 30, 30)), (1.0, 2.0))]
+    sets = [
+        Source(torch.rand((3, 24, 24)), (0.8, 1.25)),
+        Source(torch.rand((2, 30, 30)), (1.0, 2.0)),
+    ]
 
     def draw(seed: int) -> torch.Tensor:
         gen = torch.Generator().manual_seed(seed)
@@ -68,7 +72,7 @@ def test_windows_hold_the_same_scene_moved_along_the_drift() -> None:
     stripes = torch.sin(torch.arange(64.0) * 2 * math.pi / 16).expand(64, 64) + 2  # along columns
     gen = torch.Generator().manual_seed(0)
     windows = sample_patches(
-        [(stripes[None], (1.0, 1.0))],
+        [Source(stripes[None], (1.0, 1.0))],
         count=4,
         size=16,
         rotation_max=0.0,
@@ -81,3 +85,37 @@ def test_windows_hold_the_same_scene_moved_along_the_drift() -> None:
         assert not torch.equal(window[0], window[1])  # the jitter moves the scene...
         for frame in window:  # ...but every frame is the same stripes, displaced
             torch.testing.assert_close(frame.mean(), window[1].mean(), atol=0.05, rtol=0)
+
+
+def test_movie_windows_are_consecutive_frames_without_added_drift() -> None:
+    frames = (
+        torch.arange(1.0, 7.0)[:, None, None] + torch.rand((1, 24, 24)) / 10
+    )  # frame t reads t + 1
+    gen = torch.Generator().manual_seed(0)
+    windows = sample_patches(
+        [Source(frames, (1.0, 1.0), movie=True)],
+        count=40,
+        size=8,
+        rotation_max=0.0,
+        generator=gen,
+        frames=3,
+        drift=4.0,
+    )
+    levels = windows.mean(dim=(-2, -1)).round()  # (40, 3): the frame numbers
+    assert torch.equal(levels[:, 1:] - levels[:, :-1], torch.ones(40, 2))
+    assert set(levels[:, 0].tolist()) == {1.0, 2.0, 3.0, 4.0}  # the ends are reached
+    detail = windows - windows.mean(dim=(-2, -1), keepdim=True)
+    torch.testing.assert_close(detail[:, 0], detail[:, 2], atol=1e-5, rtol=0)  # not moved
+
+
+def test_a_movie_shorter_than_a_window_is_refused() -> None:
+    gen = torch.Generator().manual_seed(0)
+    with pytest.raises(ValueError, match="shorter"):
+        sample_patches(
+            [Source(torch.ones((2, 16, 16)), (1.0, 1.0), movie=True)],
+            count=1,
+            size=8,
+            rotation_max=0.0,
+            generator=gen,
+            frames=3,
+        )

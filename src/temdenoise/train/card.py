@@ -43,6 +43,7 @@ def save_trained(
             {
                 "path": str(s.path),
                 "images": int(s.images.shape[0]),
+                "kind": "movie" if s.movie else "images",
                 "pixel_size": s.pixel_size,
                 "fingerprint": s.fingerprint,
             }

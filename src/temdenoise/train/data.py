@@ -29,12 +29,15 @@ class CleanSet:
         Angstrom per pixel.
     fingerprint : str
         SHA-256 (first 16 hex digits) of the images' bytes: which data a model saw.
+    movie : bool
+        Whether ``images`` are the frames of one movie, in time order.
     """
 
     path: Path
     images: torch.Tensor
     pixel_size: float
     fingerprint: str
+    movie: bool = False
 
 
 def read_clean(path: str | Path, split: str) -> CleanSet | None:
@@ -73,4 +76,7 @@ def read_clean(path: str | Path, split: str) -> CleanSet | None:
         raise InputError(f"{target}: the {split} images hold NaN or infinite values")
     images /= np.float32(attrs["dose"])
     digest = hashlib.sha256(images.tobytes()).hexdigest()[:16]
-    return CleanSet(target, torch.from_numpy(images), float(attrs["pixel_size"]), digest)
+    movie = attrs.get("kind") == "movie"
+    return CleanSet(
+        target, torch.from_numpy(images), float(attrs["pixel_size"]), digest, movie=movie
+    )

@@ -35,6 +35,7 @@ from temdenoise.train.average import WeightAverage
 from temdenoise.train.card import save_trained
 from temdenoise.train.data import CleanSet, read_clean
 from temdenoise.train.inputs import default_val_doses, noise_and_doses, zoom_range
+from temdenoise.train.patches import Source
 from temdenoise.train.state import RunState, load_checkpoint, save_checkpoint
 from temdenoise.train.step import train_step, uses_bf16
 from temdenoise.train.validate import ValidationImage, validate, validation_set
@@ -166,7 +167,13 @@ def _train(
     )
     if not validation:
         raise InputError(f"{config.data[0]}: the held-out images have no contrast to score")
-    sets = [(s.images, zoom_range(s, config)) for s in train_sets]
+    for s in train_sets:
+        if s.movie and s.images.shape[0] < network.in_frames:
+            raise InputError(
+                f"{s.path}: a movie of {s.images.shape[0]} frames is shorter than the "
+                f"network's window of {network.in_frames}"
+            )
+    sets = [Source(s.images, zoom_range(s, config), s.movie) for s in train_sets]
 
     def save() -> None:
         save_checkpoint(

@@ -9,20 +9,41 @@ instead of aliasing it. Intensities stay in the image's units (vacuum 1).
 A window of ``k`` frames (for networks that take several frames) cuts the same patch
 ``k`` times from its image, each displaced along a drift: a constant velocity of random
 direction and speed (up to ``drift`` patch pixels per frame) plus a random walk of a
-quarter pixel per frame, centred on the middle frame, which is the training target.
+quarter pixel per frame, centred on the middle frame, which is the training target. A
+window from a simulated movie instead cuts the same patch from consecutive frames, which
+carry the movie's own drift, rotation, defocus drift and surface events.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 
 
+class Source(NamedTuple):
+    """Clean images to cut patches from.
+
+    Attributes
+    ----------
+    images : torch.Tensor, shape (n, rows, columns)
+        Still images, or the frames of one movie in time order.
+    zooms : (float, float)
+        Range of zoom (patch pixel size over image pixel size), drawn log-uniformly.
+    movie : bool
+        Whether ``images`` are the frames of one movie.
+    """
+
+    images: torch.Tensor
+    zooms: tuple[float, float]
+    movie: bool = False
+
+
 def sample_patches(
-    sets: Sequence[tuple[torch.Tensor, tuple[float, float]]],
+    sets: Sequence[Source],
     *,
     count: int,
     size: int,
@@ -35,10 +56,10 @@ def sample_patches(
 
     Parameters
     ----------
-    sets : sequence of (images, (zoom_low, zoom_high))
-        Images of shape (n, rows, columns) and the range of zoom (patch pixel size over
-        image pixel size) drawn log-uniformly for them. An image is drawn uniformly
-        among all images of all sets.
+    sets : sequence of Source
+        An image (a frame of a movie) is drawn uniformly among all images of all sets.
+        A window from a movie is the ``frames`` consecutive frames around the drawn one
+        (moved inside the movie at its ends), without added drift.
     count, size : int
         Number of patches and their side in pixels.
     rotation_max : float
@@ -55,10 +76,12 @@ def sample_patches(
     torch.Tensor of float32, shape (count, frames, size, size)
 
     """
-    sizes = [int(images.shape[0]) for images, _ in sets]
+    sizes = [int(source.images.shape[0]) for source in sets]
     total = sum(sizes)
     if total == 0:
         raise ValueError("no images to cut patches from")
+    if any(source.movie and size < frames for source, size in zip(sets, sizes, strict=True)):
+        raise ValueError(f"a movie is shorter than a window of {frames} frames")
     draws = torch.rand((count, 7), generator=generator, dtype=torch.float64).tolist()
     shifts = drift_offsets(count, frames, drift, generator)
     patches = []
@@ -68,15 +91,20 @@ def sample_patches(
         while index >= sizes[which]:
             index -= sizes[which]
             which += 1
-        images, (low, high) = sets[which]
+        images, (low, high), movie = sets[which]
         zoom = math.exp(math.log(low) + u[1] * (math.log(high) - math.log(low)))
         angle = math.radians((2 * u[2] - 1) * rotation_max)
+        if movie:
+            first = min(max(index - frames // 2, 0), sizes[which] - frames)
+            cuts = [(images[first + t], (0.0, 0.0)) for t in range(frames)]
+        else:
+            cuts = [(images[index], o) for o in offsets]
         patch = torch.stack(
             [
                 resample_patch(
-                    images[index], size=size, zoom=zoom, angle=angle, where=(u[3], u[4]), shift=o
+                    image, size=size, zoom=zoom, angle=angle, where=(u[3], u[4]), shift=o
                 )
-                for o in offsets
+                for image, o in cuts
             ]
         )
         patch = torch.rot90(patch, int(u[5] * 4) % 4, dims=(-2, -1))

@@ -13,7 +13,7 @@ from temdenoise.config import TrainConfig
 from temdenoise.infer.device import fast_bf16
 from temdenoise.models.base import Denoiser
 from temdenoise.noise import NoiseModel
-from temdenoise.train.patches import sample_patches
+from temdenoise.train.patches import Source, sample_patches
 
 
 def _generators(
@@ -27,7 +27,7 @@ def _generators(
 def train_step(
     network: Denoiser,
     optimizer: torch.optim.Optimizer,
-    sets: list[tuple[torch.Tensor, tuple[float, float]]],
+    sets: list[Source],
     noise: NoiseModel,
     doses: tuple[float, float],
     config: TrainConfig,
@@ -51,7 +51,7 @@ def train_step(
 
 
 def draw_batch(
-    sets: list[tuple[torch.Tensor, tuple[float, float]]],
+    sets: list[Source],
     noise: NoiseModel,
     doses: tuple[float, float],
     config: TrainConfig,
