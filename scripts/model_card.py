@@ -75,19 +75,7 @@ def main() -> None:
         "| focal spread (nm) | tilt max (deg) | support (nm) | particle (nm) | MTF |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    validation = {Path(v["path"]).name: v["images"] for v in t["validation"]}
-    for d in t["data"]:
-        c = zarr.open_group(d["path"], mode="r").attrs["config"]
-        name = Path(d["path"]).name
-        lines.append(
-            f"| `{name}` (seed {c['seed']}) | {d['images']} + {validation.get(name, 0)} "
-            f"| {c['size']} | {c['pixel_size']} | {c['cs'] / 1e4:g} "
-            f"| {_range([v / 10 for v in c['defocus_range']])} "
-            f"| {_range([v / 10 for v in c['focal_spread_range']])} | {c['tilt_max']:g} "
-            f"| {_range([v / 10 for v in c['support_thickness_range']])} "
-            f"| {_range([v / 10 for v in c['diameter_range']])} "
-            f"| {c['mtf'] or 'none'} |"
-        )
+    lines += _data_rows(t)
     a = t["augment"]
     lines += [
         "",
@@ -159,6 +147,55 @@ def _history(t: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _data_rows(t: dict[str, Any]) -> list[str]:
+    """One table row per dataset of images; one per run of movies alike but for seed and motion."""
+    validation = {Path(v["path"]).name: v["images"] for v in t["validation"]}
+    rows: list[tuple[str, list[dict[str, Any]], list[str]]] = []  # (row key, configs, names)
+    for d in t["data"]:
+        c = dict(zarr.open_group(d["path"], mode="r").attrs["config"])
+        name = Path(d["path"]).name
+        key = (
+            f"| {c['size']} | {c['pixel_size']} | {c['cs'] / 1e4:g} "
+            f"| {_range([v / 10 for v in c['defocus_range']])} "
+            f"| {_range([v / 10 for v in c['focal_spread_range']])} | {c['tilt_max']:g} "
+            f"| {_range([v / 10 for v in c['support_thickness_range']])} "
+            f"| {_range([v / 10 for v in c['diameter_range']])} "
+            f"| {c['mtf'] or 'none'} |"
+        )
+        c["_images"] = d["images"]
+        c["_movie"] = d.get("kind") == "movie"
+        if c["_movie"] and rows and rows[-1][1][0]["_movie"] and rows[-1][0] == key:
+            rows[-1][1].append(c)
+            rows[-1][2].append(name)
+        else:
+            rows.append((key, [c], [name]))
+    lines = []
+    for key, configs, names in rows:
+        c = configs[0]
+        if not c["_movie"]:
+            lines.append(
+                f"| `{names[0]}` (seed {c['seed']}) | {c['_images']} + "
+                f"{validation.get(names[0], 0)} {key}"
+            )
+            continue
+        frames = sum(x["_images"] for x in configs)
+        seeds = _span([x["seed"] for x in configs])
+        lines.append(
+            f"| {len(configs)} movies `{names[0]}`...`{names[-1]}` (seeds {seeds}) "
+            f"| {frames} frames + 0 {key}"
+        )
+    movies = [x for _, configs, _ in rows for x in configs if x["_movie"]]
+    if movies:
+        lines += [
+            "",
+            f"The movies: drift {_span([x['movie_drift'] for x in movies])} A/frame, "
+            f"{_span([x['movie_events'] for x in movies])} surface events per frame, "
+            f"defocus drift {_span([x['movie_defocus_drift'] for x in movies])} A/frame, "
+            f"rotation {_span([x['movie_rotation'] for x in movies])} degrees per frame.",
+        ]
+    return lines
+
+
 def _frames_and_init(t: dict[str, Any]) -> list[str]:
     lines = []
     frames = t["augment"].get("frames", 1)
@@ -168,7 +205,13 @@ def _frames_and_init(t: dict[str, Any]) -> list[str]:
             f"The network takes {frames} consecutive frames and denoises the middle one. A "
             f"training window is one patch cut {frames} times along a drift of random "
             f"direction and speed up to {t['augment']['drift_px_per_frame']:g} px per frame "
-            "plus a random walk of 0.25 px per frame, with independent noise in each frame.",
+            "plus a random walk of 0.25 px per frame, with independent noise in each frame."
+            + (
+                " A window from a simulated movie is instead consecutive frames, moving as "
+                "the movie does."
+                if any(d.get("kind") == "movie" for d in t["data"])
+                else ""
+            ),
         ]
     if t.get("init"):
         init = t["init"]
@@ -258,6 +301,10 @@ def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         for row in table:
             seen.setdefault((row["dose"], row.get("pixel_size"), row["method"]), row)
     return sorted(seen.values(), key=lambda r: (-(r.get("pixel_size") or 1.0), r["dose"]))
+
+
+def _span(values: list[float]) -> str:
+    return _range([min(values), max(values)])
 
 
 def _range(values: Any) -> str:
