@@ -64,7 +64,7 @@ def main() -> None:
         f"{_range(h.dose_range)} counts per pixel per frame "
         f"({_range([d / h.pixel_size**2 for d in h.dose_range])} e/A^2 at {h.pixel_size} A/px; "
         "finer data are binned onto the trained pixel sizes by area before denoising).",
-        _bf16(h.bf16_cost_db),
+        _bf16(h.bf16_cost_db, "the movie below" if args.movies else "the held-out test set"),
         "",
         "## Training data",
         "",
@@ -114,13 +114,14 @@ def main() -> None:
     print(f"wrote {args.output}")
 
 
-def _bf16(cost: float | None) -> str:
+def _bf16(cost: float | None, measured_on: str) -> str:
     if cost is None:
         return "- bf16: cost not measured; `--precision auto` runs it in fp32."
     where = "bf16 on a GPU or a native-bf16 CPU" if cost < BF16_TOLERANCE_DB else "fp32"
     return (
-        f"- bf16: {cost:.3f} dB psnr_count below fp32 on the held-out test set "
-        f"(`scripts/stamp_bf16.py`); `--precision auto` (the default) runs it in {where}."
+        f"- bf16: {cost:.3f} dB psnr_count below fp32 on {measured_on} (its command run with "
+        f"`--precision fp32` and `bf16`, then `scripts/stamp_bf16.py`); `--precision auto` "
+        f"(the default) runs it in {where}."
     )
 
 
