@@ -5,6 +5,7 @@
 # Rerunning the same command finishes what an interrupted run left.
 #   bash scripts/simulate_movies.sh SIM_C_JSON OUT_DIR FIRST_SEED COUNT
 set -euo pipefail
+[ $# -eq 4 ] || { echo "usage: bash scripts/simulate_movies.sh SIM_JSON OUT_DIR FIRST_SEED COUNT" >&2; exit 2; }
 base=$1 out=$2 first=$3 count=$4
 mkdir -p "$out"
 drifts=(0.1 0.2 0.4 0.8)        # A per frame

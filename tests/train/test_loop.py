@@ -151,6 +151,8 @@ def test_frozen_norms_keep_the_init_statistics_and_learn_the_rest(
     assert all(torch.equal(before[k], after[k]) for k in statistics)
     assert not _same(before, after)  # the convolutions and gains learned
     assert read_header(output).training["optimizer"]["frozen_norm_statistics"] is True
+    with pytest.raises(ConfigError, match="freeze_norms"):  # nothing trained to keep
+        run_train(train_config(dataset, tmp_path / "x.safetensors", freeze_norms=True))
     thawed = tmp_path / "thawed.safetensors"
     run_train(train_config(dataset, thawed, init=str(init), val_every=2))
     assert not all(torch.equal(before[k], _weights(thawed)[k]) for k in statistics)

@@ -90,6 +90,8 @@ def run_train(
             f"{config.data[0]}: no held-out images for validation; simulate with --n-test"
         )
     noise, doses = noise_and_doses(config)
+    if config.freeze_norms and not config.init:
+        raise ConfigError("freeze_norms keeps the statistics of a trained model: give init")
     init = load_model(resolve_model(config.init)) if config.init else None
     work = prepare_work_dir(config)
     threads = torch.get_num_threads()
