@@ -1,7 +1,9 @@
 """Throughput and memory of `temdenoise denoise`, file to file.
 
 (a) the ceiling: the network alone on frames already in memory, about a megapixel per call
-    (frames larger than 1024^2 in 1024^2 pieces without halo), warmed up first;
+    (frames larger than 1024^2 in 1024^2 pieces without halo), warmed up first; and what it
+    achieves in TFLOP/s (its convolutions' multiply-adds per pixel, counted) against the
+    device's bf16 matrix ceiling, measured here on large square matrix products;
 (b) `run_denoise` from an NPY movie on disk to a Zarr output (reading, tiling,
     compute and writing, pipelined), and the ratio (b)/(a); within (b), the share of its
     time spent in the network's calls (what reading, tiling, copying and writing leave to
@@ -92,6 +94,55 @@ def ceiling(net, size, frames, device, precision):
         if device.type == "cuda":
             torch.cuda.synchronize()
     return pieces * side * side / (time.perf_counter() - start) / 1e6
+
+
+def flops_per_pixel(net):
+    """Floating-point operations of ``net``'s convolutions per input pixel (2 per multiply-add).
+
+    Counted with hooks on a CPU copy at 128^2 (pooling halves it exactly to 8^2).
+    """
+    import copy
+
+    count = 0
+
+    def hook(module, args, output):
+        nonlocal count
+        k = module.kernel_size[0] * module.kernel_size[1] // module.groups
+        if isinstance(module, torch.nn.ConvTranspose2d):
+            count += 2 * args[0].numel() * module.out_channels * k
+        else:
+            count += 2 * output.numel() * module.in_channels * k
+
+    probe = copy.deepcopy(net).float().cpu().eval()
+    handles = [
+        m.register_forward_hook(hook)
+        for m in probe.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))
+    ]
+    with torch.inference_mode():
+        probe(torch.zeros(1, probe.in_frames, 128, 128))
+    for handle in handles:
+        handle.remove()
+    return count / 128**2
+
+
+def matmul_ceiling(device):
+    """TFLOP/s of bf16 square matrix products on ``device`` (n = 8192 on a GPU, 2048 here)."""
+    n = 8192 if device.type == "cuda" else 2048
+    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    repeats = 50 if device.type == "cuda" else 4
+    with torch.inference_mode():
+        for _ in range(3):
+            a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e12
 
 
 class NetworkClock:
@@ -280,9 +331,14 @@ def main() -> None:
             f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2, "
             f"{args.precision}"
         )
+        peak = None if args.skip_ab else matmul_ceiling(device)
+        if peak is not None:
+            print(f"bf16 matrix ceiling: {peak:.1f} TFLOP/s (square products)")
+            results["bf16_matmul_tflops"] = peak
         print(
             f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6} "
-            f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'computed px':>11}"
+            f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'computed px':>11} "
+            f"{'(a) TFLOP/s':>11} {'of ceiling':>10}"
         )
         for name in [] if args.skip_ab else args.networks:
             make = NETWORKS[name]
@@ -293,9 +349,10 @@ def main() -> None:
                 net, args.size, args.frames, device, workdir, args.precision, args.block_frames
             )
             later = f"{steady:>17.3f} {steady / a:>6.2f}" if steady else f"{'-':>17} {'-':>6}"
+            tflops = a * 1e6 * flops_per_pixel(net) / 1e12
             print(
                 f"{name:<12} {a:>9.3f} {b:>9.3f} {b / a:>6.2f} {later} {share:>16.3f} "
-                f"{computed:>10.3f}x"
+                f"{computed:>10.3f}x {tflops:>11.2f} {tflops / peak:>10.3f}"
             )
             results["throughput"].append(
                 {
@@ -306,6 +363,8 @@ def main() -> None:
                     "file_mps_after_first_block": steady,
                     "network_share_of_file": share,
                     "computed_pixels_per_frame_pixel": computed,
+                    "network_tflops": tflops,
+                    "share_of_bf16_matmul": tflops / peak,
                 }
             )
         if args.detector_pixel_size:

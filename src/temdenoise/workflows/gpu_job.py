@@ -79,11 +79,15 @@ def continue_training(
         "steps": 1_000_000,
         "batch_size": 64 if frames == 1 else 32,
         "patch_size": 128,
-        "lr": 3e-4,
+        "lr": 2e-4,  # the CPU runs' 1e-4 at batch 16, scaled by the square root of the batch
+        "average_decay": 0.999,
+        "freeze_norms": True,  # the shipped running statistics, as on the CPU (training.md)
         "val_every": 100,
         "checkpoint_every": 100,
         "lr_patience": 6,
         "val_images": 16,
+        "val_size": 192,
+        "val_doses": (11.25,),  # the seed's 180 e/A^2 on the grid, as the CPU runs validate
         "seed": 11,
         "device": device,
         "precision": "auto",
