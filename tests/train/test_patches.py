@@ -119,3 +119,39 @@ def test_a_movie_shorter_than_a_window_is_refused() -> None:
             generator=gen,
             frames=3,
         )
+
+
+def _mixed_sets(device: torch.device) -> list[Source]:
+    gen = torch.Generator().manual_seed(5)
+    return [
+        Source(torch.rand((3, 40, 40), generator=gen).to(device), (0.7, 1.6)),  # m = 1 and 2
+        Source(torch.rand((6, 32, 48), generator=gen).to(device), (0.8, 1.2), movie=True),
+    ]
+
+
+def _draw(sets: list[Source], batched: bool | None) -> torch.Tensor:
+    return sample_patches(
+        sets,
+        count=24,
+        size=12,
+        rotation_max=10.0,
+        generator=torch.Generator().manual_seed(9),
+        frames=3,
+        drift=1.5,
+        batched=batched,
+    )
+
+
+def test_batched_resampling_cuts_the_same_patches_bit_for_bit() -> None:
+    sets = _mixed_sets(torch.device("cpu"))
+    one_by_one = _draw(sets, batched=False)
+    assert torch.equal(_draw(sets, batched=True), one_by_one)
+    assert torch.equal(_draw(sets, batched=None), one_by_one)  # a CPU's default
+    assert one_by_one.std() > 0.1  # real content, not a constant
+
+
+def test_patches_are_cut_on_the_images_device(device: torch.device) -> None:
+    patches = _draw(_mixed_sets(device), batched=None)
+    assert patches.device.type == device.type
+    expected = _draw(_mixed_sets(torch.device("cpu")), batched=False)
+    torch.testing.assert_close(patches.cpu(), expected, atol=1e-4, rtol=1e-4)

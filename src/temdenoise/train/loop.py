@@ -175,7 +175,8 @@ def _train(
                 f"{s.path}: a movie of {s.images.shape[0]} frames is shorter than the "
                 f"network's window of {network.in_frames}"
             )
-    sets = [Source(s.images, zoom_range(s, config), s.movie) for s in train_sets]
+    # on the training device: a GPU cuts its own patches (sample_patches), the host only draws
+    sets = [Source(s.images.to(device), zoom_range(s, config), s.movie) for s in train_sets]
 
     def save() -> None:
         save_checkpoint(

@@ -51,6 +51,7 @@ def sample_patches(
     generator: torch.Generator,
     frames: int = 1,
     drift: float = 0.0,
+    batched: bool | None = None,
 ) -> torch.Tensor:
     """Draw ``count`` augmented patches, or windows of ``frames`` drifting patches.
 
@@ -70,10 +71,13 @@ def sample_patches(
         Frames per window (1: single patches, drawn exactly as before windows existed).
     drift : float
         Largest drift speed between frames of a window, patch pixels per frame.
+    batched : bool, optional
+        Resample many patches per call (the default on a GPU) or one per call (on a CPU);
+        the patches are the same bit for bit.
 
     Returns
     -------
-    torch.Tensor of float32, shape (count, frames, size, size)
+    torch.Tensor of float32, shape (count, frames, size, size), on the images' device
 
     """
     sizes = [int(source.images.shape[0]) for source in sets]
@@ -84,34 +88,110 @@ def sample_patches(
         raise ValueError(f"a movie is shorter than a window of {frames} frames")
     draws = torch.rand((count, 7), generator=generator, dtype=torch.float64).tolist()
     shifts = drift_offsets(count, frames, drift, generator)
-    patches = []
+    cuts: list[_Cut] = []  # one per frame of every window, in output order
     for u, offsets in zip(draws, shifts, strict=True):
         index = min(int(u[0] * total), total - 1)
         which = 0
         while index >= sizes[which]:
             index -= sizes[which]
             which += 1
-        images, (low, high), movie = sets[which]
+        _, (low, high), movie = sets[which]
         zoom = math.exp(math.log(low) + u[1] * (math.log(high) - math.log(low)))
         angle = math.radians((2 * u[2] - 1) * rotation_max)
         if movie:
             first = min(max(index - frames // 2, 0), sizes[which] - frames)
-            cuts = [(images[first + t], (0.0, 0.0)) for t in range(frames)]
+            window = [(first + t, (0.0, 0.0)) for t in range(frames)]
         else:
-            cuts = [(images[index], o) for o in offsets]
-        patch = torch.stack(
+            window = [(index, o) for o in offsets]
+        cuts += [_Cut(which, i, zoom, angle, (u[3], u[4]), o) for i, o in window]
+    patches = _resample_cuts(sets, cuts, size, batched).view(count, frames, size, size)
+    for k, u in enumerate(draws):  # exact turns and flips, each window as one
+        patch = torch.rot90(patches[k], int(u[5] * 4) % 4, dims=(-2, -1))
+        patches[k] = torch.flip(patch, dims=(-1,)) if u[6] < 0.5 else patch
+    return patches
+
+
+class _Cut(NamedTuple):
+    """One frame of one patch: where to cut it and how."""
+
+    which: int
+    frame: int
+    zoom: float
+    angle: float
+    where: tuple[float, float]
+    shift: tuple[float, float]
+
+
+def _resample_cuts(
+    sets: Sequence[Source], cuts: list[_Cut], size: int, batched: bool | None
+) -> torch.Tensor:
+    """Every cut resampled as :func:`resample_patch` would, in few batched calls.
+
+    Batched (by default on a GPU: the images' device, the training device, which then
+    draws its own patches), cuts are grouped by image shape and fine-grid factor ``m`` and
+    each group is one ``grid_sample``. Otherwise (by default on a CPU) each cut is its own
+    call: the batched grids (float64, ``m``^2
+    times the patch) leave the caches, and one by one is faster there (the results are the
+    same bit for bit). Returns float32 (len(cuts), size, size) on that device.
+    """
+    device = sets[0].images.device
+    if batched is None:
+        batched = device.type != "cpu"
+    out = torch.empty((len(cuts), size, size), dtype=torch.float32, device=device)
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for k, cut in enumerate(cuts):
+        rows, cols = sets[cut.which].images.shape[-2:]
+        groups.setdefault((rows, cols, max(1, math.ceil(cut.zoom - 1e-9))), []).append(k)
+    batches = [
+        (key, members[i : i + (len(members) if batched else 1)])
+        for key, members in groups.items()
+        for i in range(0, len(members), len(members) if batched else 1)
+    ]
+    for (rows, cols, m), members in batches:
+        group = [cuts[k] for k in members]
+        images = torch.stack([sets[c.which].images[c.frame] for c in group])
+        grid = _grids(group, size, m, rows, cols, device)
+        resampled = F.grid_sample(
+            images[:, None].to(torch.float32),
+            grid,
+            mode="bicubic",
+            padding_mode="reflection",
+            align_corners=False,
+        )
+        if m > 1:
+            resampled = F.avg_pool2d(resampled, m)
+        out[torch.tensor(members, device=device)] = resampled[:, 0].clamp_(min=0)
+    return out
+
+
+def _grids(
+    cuts: list[_Cut], size: int, m: int, rows: int, cols: int, device: torch.device
+) -> torch.Tensor:
+    """Build the sampling grids (n, size m, size m, 2) of cuts from ``rows`` x ``cols`` images."""
+
+    def column(values: list[float]) -> torch.Tensor:
+        return torch.tensor(values, dtype=torch.float64, device=device)[:, None, None]
+
+    zoom = column([c.zoom for c in cuts])
+    centres = []
+    for c in cuts:
+        half = size * c.zoom / 2 * (abs(math.cos(c.angle)) + abs(math.sin(c.angle)))
+        centres.append(
             [
-                resample_patch(
-                    image, size=size, zoom=zoom, angle=angle, where=(u[3], u[4]), shift=o
-                )
-                for image, o in cuts
+                half + w * (extent - 2 * half) if extent > 2 * half else extent / 2
+                for w, extent in zip(c.where, (rows, cols), strict=True)
             ]
         )
-        patch = torch.rot90(patch, int(u[5] * 4) % 4, dims=(-2, -1))
-        if u[6] < 0.5:
-            patch = torch.flip(patch, dims=(-1,))
-        patches.append(patch)
-    return torch.stack(patches)
+    fine = size * m
+    base = (torch.arange(fine, dtype=torch.float64, device=device) + 0.5) / m - size / 2
+    offsets = base[None] * zoom[:, 0]  # (n, fine): as resample_patch computes them
+    o_row = offsets[:, :, None].expand(-1, -1, fine) + column([c.shift[0] for c in cuts]) * zoom
+    o_col = offsets[:, None, :].expand(-1, fine, -1) + column([c.shift[1] for c in cuts]) * zoom
+    cos = column([math.cos(c.angle) for c in cuts])
+    sin = column([math.sin(c.angle) for c in cuts])
+    row = column([c[0] for c in centres]) + cos * o_row - sin * o_col
+    col = column([c[1] for c in centres]) + sin * o_row + cos * o_col
+    return torch.stack((2 * col / cols - 1, 2 * row / rows - 1), dim=-1).to(torch.float32)
 
 
 def drift_offsets(
