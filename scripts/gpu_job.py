@@ -5,12 +5,13 @@ on the CPU with ``--dry-run``, which shrinks every size and is run by the tests.
 shipped model continues from its current weights (``--init``) in bf16 autocast with large
 batches on the clean datasets under ``--data``, over the dose range of the seed's regime
 (0.5-60 counts/px on the 0.25 A/px grid), for its share of ``--minutes``; then
-``benchmarks/throughput.py`` measures file-to-file against the network alone, fp32 and bf16.
-Everything lands in ``--out``: one model file per shipped model, ``summary.json`` (device,
-settings, each run's best validation, steps, wall time and training log) and the throughput
-tables. Nothing is copied into the package: a session compares the models with the
-benchmarks and ships the better ones with their cards. The training is
-``temdenoise.workflows.gpu_job``; this script adds the repository's throughput benchmark.
+``benchmarks/throughput.py`` measures file-to-file against the network alone, fp32 and bf16,
+and ``benchmarks/host_stages.py`` where the host's time goes around the network. Everything
+lands in ``--out``: one model file per shipped model, ``summary.json`` (device, settings, each
+run's best validation, steps, wall time and training log) and the throughput tables. Nothing
+is copied into the package: a session compares the models with the benchmarks and ships the
+better ones with their cards. The training is ``temdenoise.workflows.gpu_job``; this script
+adds the repository's throughput benchmarks.
 
     python scripts/gpu_job.py --data .gpu-bundle/data --out $OUT [--minutes 7] [--dry-run]
 """
@@ -90,6 +91,18 @@ def _throughput(out: Path, dry: bool, device: str) -> dict[str, Any]:
             continue
         print(done.stdout, done.stderr[-2000:] if done.returncode else "", flush=True)
         tables[precision] = json.loads(path.read_text()) if path.exists() else None
+    # where the host's time goes around the network, in the seed's regime
+    path = out / "host-stages.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "host_stages.py"), *sizes, *seed]
+    command += ["--device", device, "-o", str(path)]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, check=False, env=env, timeout=60
+        )
+        print(done.stdout, done.stderr[-2000:] if done.returncode else "", flush=True)
+    except subprocess.TimeoutExpired as stopped:
+        print(f"host stages: stopped after {stopped.timeout} s", flush=True)
+    tables["host_stages"] = json.loads(path.read_text()) if path.exists() else None
     return tables
 
 

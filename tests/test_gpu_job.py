@@ -46,6 +46,8 @@ def test_the_dry_run_trains_every_shipped_model_and_measures_throughput(tmp_path
         assert table["bf16_matmul_tflops"] > 0
         assert all(row["share_of_bf16_matmul"] > 0 for row in table["throughput"])
         assert {row["network"] for row in table["seed_regime"]} == networks  # (d) ran too
+    stages = summary["throughput"]["host_stages"]["stages"]
+    assert all(row["seconds_per_frame"] > 0 for row in stages)  # every stage ran and was timed
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
             "bf-unet-5f.safetensors",
@@ -53,6 +55,7 @@ def test_the_dry_run_trains_every_shipped_model_and_measures_throughput(tmp_path
             "job.log",
             "seed-dncnn.safetensors",
             "summary.json",
+            "host-stages.json",
             "throughput-bf16.json",
             "throughput-fp32.json",
         ]
