@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Prepare .gpu-bundle/ for the GPU job (scripts/gpu_job.sh), here, where the package index and
 # the data are: the wheels the GPU machine's Python 3.12 lacks (x86-64) and the clean datasets
-# as 8-bit Zarr with zstd (~30 KB per 256 x 256 px image): each set scaled so its brightest
+# as 8-bit Zarr with zstd (30-35 KB per 256 x 256 px image): each set scaled so its brightest
 # pixel is 255 and its "dose" attribute scaled alike, so that training reads the same images
-# to within a rounding of 0.4% of the mean (targets ~59 dB above their rounding). The bundle is ignored
-# by git; carry it: run(command="bash scripts/gpu_job.sh $OUT", carry=[".gpu-bundle"]).
+# to within a rounding of 0.3% rms of the mean. The bundle is ignored by git; carry it:
+#   run(command="bash scripts/gpu_job.sh $OUT", carry=[".gpu-bundle"]).
 # Usage: bash scripts/gpu_bundle.sh DATASET.zarr[:N] [DATASET.zarr[:N] ...]
 # (":N" keeps a dataset's first N images, its splits cut to match, to fit the 64 MiB limit)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUNDLE="$ROOT/.gpu-bundle"
-[ $# -ge 1 ] || { echo "usage: bash scripts/gpu_bundle.sh DATASET.zarr [...]" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: bash scripts/gpu_bundle.sh DATASET.zarr[:N] [...]" >&2; exit 2; }
 source "$ROOT/scripts/env.sh" ""
 rm -rf "$BUNDLE" && mkdir -p "$BUNDLE/wheels" "$BUNDLE/data"
 # the versions installed here (scripts/constraints.txt), built for the GPU machine's Python

@@ -88,7 +88,7 @@ def continue_training(
         "val_images": 16,
         "val_size": 192,
         "val_doses": (11.25,),  # the seed's 180 e/A^2 on the grid, as the CPU runs validate
-        "seed": 11,
+        "seed": 11 + len(shipped.training.get("history", [])),  # new draws for each run
         "device": device,
         "precision": "auto",
         "time_limit": minutes,
