@@ -125,14 +125,14 @@ class _Cut(NamedTuple):
 def _resample_cuts(
     sets: Sequence[Source], cuts: list[_Cut], size: int, batched: bool | None
 ) -> torch.Tensor:
-    """Every cut resampled as :func:`resample_patch` would, in few batched calls.
+    """Resample every cut (see :func:`resample_patch`), batched or one call per cut.
 
     Batched (by default on a GPU: the images' device, the training device, which then
     draws its own patches), cuts are grouped by image shape and fine-grid factor ``m`` and
     each group is one ``grid_sample``. Otherwise (by default on a CPU) each cut is its own
-    call: the batched grids (float64, ``m``^2
-    times the patch) leave the caches, and one by one is faster there (the results are the
-    same bit for bit). Returns float32 (len(cuts), size, size) on that device.
+    call: the batched float64 grids (``m``^2 times the patch) leave the caches, and one by
+    one is faster there; the results are the same bit for bit. Returns float32
+    (len(cuts), size, size) on that device.
     """
     device = sets[0].images.device
     if batched is None:
@@ -184,7 +184,7 @@ def _grids(
         )
     fine = size * m
     base = (torch.arange(fine, dtype=torch.float64, device=device) + 0.5) / m - size / 2
-    offsets = base[None] * zoom[:, 0]  # (n, fine): as resample_patch computes them
+    offsets = base[None] * zoom[:, 0]  # (n, fine)
     o_row = offsets[:, :, None].expand(-1, -1, fine) + column([c.shift[0] for c in cuts]) * zoom
     o_col = offsets[:, None, :].expand(-1, fine, -1) + column([c.shift[1] for c in cuts]) * zoom
     cos = column([math.cos(c.angle) for c in cuts])
@@ -233,28 +233,5 @@ def resample_patch(
     fills what does not fit); ``shift`` then displaces it by (rows, columns) patch
     pixels. Returns float32 (size, size), clipped at 0.
     """
-    rows, cols = image.shape
-    m = max(1, math.ceil(zoom - 1e-9))
-    fine = size * m
-    half = size * zoom / 2 * (abs(math.cos(angle)) + abs(math.sin(angle)))
-    centre = [
-        half + w * (extent - 2 * half) if extent > 2 * half else extent / 2
-        for w, extent in zip(where, (rows, cols), strict=True)
-    ]
-    offsets = ((torch.arange(fine, dtype=torch.float64) + 0.5) / m - size / 2) * zoom
-    o_row, o_col = torch.meshgrid(offsets, offsets, indexing="ij")
-    o_row, o_col = o_row + shift[0] * zoom, o_col + shift[1] * zoom
-    cos, sin = math.cos(angle), math.sin(angle)
-    row = centre[0] + cos * o_row - sin * o_col
-    col = centre[1] + sin * o_row + cos * o_col
-    grid = torch.stack((2 * col / cols - 1, 2 * row / rows - 1), dim=-1).to(torch.float32)
-    out = F.grid_sample(
-        image[None, None].to(torch.float32),
-        grid[None],
-        mode="bicubic",
-        padding_mode="reflection",
-        align_corners=False,
-    )
-    if m > 1:
-        out = F.avg_pool2d(out, m)
-    return out[0, 0].clamp_(min=0)
+    cut = _Cut(0, 0, zoom, angle, where, shift)
+    return _resample_cuts([Source(image[None], (zoom, zoom))], [cut], size, batched=False)[0]
