@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -94,7 +93,7 @@ def main() -> None:
         setattr(stream, name, timed(function, seconds, name))
     Staging.write = timed(write, seconds, "write")  # type: ignore[method-assign]
     try:
-        with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
+        with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             counts = np.random.default_rng(0).poisson(0.45, (args.frames, args.size, args.size))
             np.save(workdir / "movie.npy", counts.astype(np.uint16))

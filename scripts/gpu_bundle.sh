@@ -42,6 +42,8 @@ for arg in sys.argv[2:]:
         k: [min(a, count), min(b, count)] for k, (a, b) in attrs.get("splits", {}).items()
     }
     images = np.asarray(clean[:count], dtype=np.float32)
+    if not count or not np.isfinite(images).all() or images.max() <= 0:
+        raise SystemExit(f"{name}: no finite positive images to bundle")
     scale = 255.0 / float(images.max())
     attrs["dose"] = float(attrs["dose"]) * scale  # read_clean divides by it
     dst = zarr.open_group(out / Path(name).name, mode="w")

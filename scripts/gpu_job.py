@@ -71,39 +71,36 @@ def main() -> None:
 
 
 def _throughput(out: Path, dry: bool, device: str) -> dict[str, Any]:
-    tables = {}
     sizes = ["--size", "64", "--frames", "1"] if dry else ["--size", "2048", "--frames", "8"]
-    seed = ["--detector-pixel-size", "0.125" if dry else "0.05"]  # (d): the seed's regime
+    sizes += ["--detector-pixel-size", "0.125" if dry else "0.05"]  # (d): the seed's regime
+    tables = {}
     for precision in ("fp32", "bf16"):
+        options = ["--gb", "--device", device, "--precision", precision]
         path = out / f"throughput-{precision}.json"
-        command = [sys.executable, str(ROOT / "benchmarks" / "throughput.py"), *sizes, *seed]
-        command += ["--gb", "--device", device, "--precision", precision, "-o", str(path)]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, check=False, env=env, timeout=120
-            )
-        except subprocess.TimeoutExpired as stopped:
-            print(f"throughput {precision}: stopped after {stopped.timeout} s", flush=True)
-            text = stopped.stdout or b""
-            print(text.decode() if isinstance(text, bytes) else text, flush=True)
-            tables[precision] = None
-            continue
-        print(done.stdout, done.stderr[-2000:] if done.returncode else "", flush=True)
-        tables[precision] = json.loads(path.read_text()) if path.exists() else None
+        tables[precision] = _benchmark("throughput.py", [*sizes, *options], path, timeout=120)
     # where the host's time goes around the network, in the seed's regime
     path = out / "host-stages.json"
-    command = [sys.executable, str(ROOT / "benchmarks" / "host_stages.py"), *sizes, *seed]
-    command += ["--device", device, "-o", str(path)]
+    tables["host_stages"] = _benchmark(
+        "host_stages.py", [*sizes, "--device", device], path, timeout=60
+    )
+    return tables
+
+
+def _benchmark(script: str, options: list[str], path: Path, timeout: float) -> Any:
+    """Run ``benchmarks/SCRIPT`` writing ``path``; print its tables; return its JSON or None."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *options, "-o", str(path)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
     try:
         done = subprocess.run(
-            command, capture_output=True, text=True, check=False, env=env, timeout=60
+            command, capture_output=True, text=True, check=False, env=env, timeout=timeout
         )
-        print(done.stdout, done.stderr[-2000:] if done.returncode else "", flush=True)
     except subprocess.TimeoutExpired as stopped:
-        print(f"host stages: stopped after {stopped.timeout} s", flush=True)
-    tables["host_stages"] = json.loads(path.read_text()) if path.exists() else None
-    return tables
+        text = stopped.stdout or b""
+        print(text.decode() if isinstance(text, bytes) else text, flush=True)
+        print(f"{script} {' '.join(options)}: stopped after {timeout:g} s", flush=True)
+        return None
+    print(done.stdout, done.stderr[-2000:] if done.returncode else "", flush=True)
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def _write(path: Path, body: dict[str, Any]) -> None:
@@ -113,4 +110,10 @@ def _write(path: Path, body: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.path.insert(0, str(ROOT / "src"))
+    from temdenoise.errors import TemdenoiseError
+
+    try:
+        main()
+    except TemdenoiseError as exc:  # bad data or settings: one line, as the CLI gives
+        raise SystemExit(f"gpu job: {exc}") from None

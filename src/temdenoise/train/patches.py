@@ -142,12 +142,12 @@ def _resample_cuts(
     for k, cut in enumerate(cuts):
         rows, cols = sets[cut.which].images.shape[-2:]
         groups.setdefault((rows, cols, max(1, math.ceil(cut.zoom - 1e-9))), []).append(k)
-    batches = [
-        (key, members[i : i + (len(members) if batched else 1)])
+    calls = [
+        (key, chunk)
         for key, members in groups.items()
-        for i in range(0, len(members), len(members) if batched else 1)
+        for chunk in ([members] if batched else [[k] for k in members])
     ]
-    for (rows, cols, m), members in batches:
+    for (rows, cols, m), members in calls:
         group = [cuts[k] for k in members]
         images = torch.stack([sets[c.which].images[c.frame] for c in group])
         grid = _grids(group, size, m, rows, cols, device)
