@@ -46,6 +46,7 @@ from temdenoise.infer.job import run_denoise
 from temdenoise.models import BFDnCNN, BFUNet
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import save_model
+from temdenoise.models.layers import fold_norms
 
 NETWORKS = {
     "dncnn-20x64": lambda: BFDnCNN(),
@@ -79,7 +80,8 @@ def ceiling(net, size, frames, device, precision):
         .astype(np.float32)
     ).to(device)
     x = x.contiguous(memory_format=torch.channels_last)  # as the denoiser runs it
-    net = net.eval().to(device).to(memory_format=torch.channels_last)
+    # the network as the denoiser runs it: norms folded, channels_last
+    net = fold_norms(net).to(device).to(memory_format=torch.channels_last)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
     calls = x.split(max(1, CEILING_SIDE**2 // side**2))  # about one megapixel per call
     # freed memory kept for reuse as the denoiser keeps it; the warm-up maps it and builds

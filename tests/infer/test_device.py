@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from temdenoise.infer import device as device_module
-from temdenoise.infer.device import BF16_TOLERANCE_DB, choose_precision
+from temdenoise.infer.device import BF16_TOLERANCE_DB, choose_precision, host_threads
 from temdenoise.models.checkpoint import read_header
 
 
@@ -44,3 +44,12 @@ def test_an_explicit_precision_is_kept_and_a_bare_network_runs_in_fp32(model_fil
     assert choose_precision("auto", None, torch.device("cpu")) == "fp32"
     with pytest.raises(ValueError, match="fp16"):
         choose_precision("fp16", header, torch.device("cpu"))
+
+
+def test_host_threads_are_the_cores_the_network_leaves(monkeypatch) -> None:
+    monkeypatch.setattr(device_module.os, "sched_getaffinity", lambda pid: set(range(16)))
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 12)
+    assert host_threads(torch.device("cpu")) == 4
+    assert host_threads(torch.device("cuda")) == 15  # one thread feeds the GPU
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 16)
+    assert host_threads(torch.device("cpu")) == 1

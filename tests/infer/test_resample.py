@@ -94,3 +94,21 @@ def test_frames_too_small_for_the_spline_are_refused() -> None:
         enlarge_frames(np.ones((1, 3, 8)), (15, 40))
     with pytest.raises(ValueError, match="cannot bin"):
         bin_frames(np.ones((1, 8, 8)), (9, 8))
+
+
+@pytest.mark.parametrize(
+    ("frames", "shape"),
+    [
+        (np.random.default_rng(3).poisson(0.45, (5, 103, 97)).astype(np.uint16), (20, 19)),
+        (np.random.default_rng(4).poisson(0.45, (5, 100, 95)), (20, 19)),  # whole pixels
+        (np.random.default_rng(5).gamma(2.0, 1.0, (5, 103, 97)), (20, 19)),  # expected counts
+    ],
+    ids=["counts-split", "whole-pixels", "expected-counts"],
+)
+def test_frames_resampled_side_by_side_give_the_same_bytes(frames, shape) -> None:
+    one = bin_frames(frames, shape)
+    np.testing.assert_array_equal(bin_frames(frames, shape, workers=3), one)
+    back = enlarge_frames(one, frames.shape[1:])
+    np.testing.assert_array_equal(enlarge_frames(one, frames.shape[1:], workers=3), back)
+    # each frame binned alone: the split's draws follow the frame, not its place in a stack
+    np.testing.assert_array_equal(bin_frames(frames[2:3], shape)[0], one[2])

@@ -1,6 +1,8 @@
+import pytest
 import torch
 
-from temdenoise.models import BiasFreeBatchNorm2d
+from temdenoise.models import BFDnCNN, BFUNet, BiasFreeBatchNorm2d
+from temdenoise.models.layers import fold_norms
 
 
 def test_training_divides_by_batch_std_without_subtracting_the_mean():
@@ -33,3 +35,33 @@ def test_eval_is_linear_and_maps_zero_to_zero():
     a, b = torch.randn(2, 4, 3, 3), torch.randn(2, 4, 3, 3)
     torch.testing.assert_close(bn(2.5 * a - b), 2.5 * bn(a) - bn(b))
     assert torch.count_nonzero(bn(torch.zeros(1, 4, 2, 2))) == 0
+
+
+def _with_trained_norms(network: torch.nn.Module) -> torch.nn.Module:
+    """``network`` with norm gains and running deviations as a training leaves them."""
+    with torch.no_grad():
+        for module in network.modules():
+            if isinstance(module, BiasFreeBatchNorm2d):
+                module.running_sd.uniform_(0.3, 3.0)
+                module.weight.uniform_(0.5, 1.5)
+    return network
+
+
+@pytest.mark.parametrize(
+    "network",
+    [BFDnCNN(depth=5, width=8), BFUNet(scales=3, width=4), BFUNet(scales=2, width=4, in_frames=3)],
+    ids=["dncnn", "unet", "unet-3f"],
+)
+def test_folded_norms_compute_the_same_function_and_leave_the_network_alone(network):
+    torch.manual_seed(1)
+    network = _with_trained_norms(network).train()
+    before = {k: v.clone() for k, v in network.state_dict().items()}
+    folded = fold_norms(network)
+    assert not folded.training
+    assert network.training
+    assert not any(isinstance(m, BiasFreeBatchNorm2d) for m in folded.modules())
+    x = torch.rand(2, network.in_frames, 32, 40) * 10
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), network.eval()(x), rtol=1e-5, atol=1e-5)
+    for key, value in network.state_dict().items():
+        assert torch.equal(value, before[key]), key

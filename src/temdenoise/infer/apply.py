@@ -23,6 +23,7 @@ from temdenoise.infer.tiling import (
 )
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel
+from temdenoise.models.layers import fold_norms
 
 Precision = Literal["fp32", "bf16"]
 CPU_BUDGET_RANGE = (1 << 30, 8 << 30)
@@ -174,27 +175,21 @@ def denoise_windows(
     plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
     out = np.empty((windows.shape[0], rows, cols), dtype=np.float32)
     total = windows.shape[0] * len(plan)
-    was_training = network.training
-    network.eval().to(dev)
-    network.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    try:
-        with reuse_freed_memory():  # the activations' memory, reused call after call
-            done = 0
-            for batch, inputs in _batches(stack, plan, windows, batch_size):
-                # channels_last: oneDNN's fast convolutions on the CPU, tensor cores on the GPU
-                # (measured in docs/performance.md)
-                x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
-                with torch.inference_mode(), autocast:
-                    y = network(x)
-                result = y[:, 0].float().cpu().numpy()
-                for (i, t), tile_out in zip(batch, result, strict=True):
-                    out[(i, *t.target)] = tile_out[t.crop]
-                done += len(batch)
-                if progress is not None:
-                    progress(done, total)
-    finally:
-        network.to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
-        network.train(was_training)
+    # norms folded into the convolutions; channels_last: oneDNN's fast convolutions on the
+    # CPU, tensor cores on the GPU (both measured in docs/performance.md)
+    runner = fold_norms(network).to(dev).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    with reuse_freed_memory():  # the activations' memory, reused call after call
+        done = 0
+        for batch, inputs in _batches(stack, plan, windows, batch_size):
+            x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
+            with torch.inference_mode(), autocast:
+                y = runner(x)
+            result = y[:, 0].float().cpu().numpy()
+            for (i, t), tile_out in zip(batch, result, strict=True):
+                out[(i, *t.target)] = tile_out[t.crop]
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
     if conserve_counts:
         middle = windows[:, windows.shape[1] // 2]
         for i, j in enumerate(middle):

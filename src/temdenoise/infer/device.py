@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import TYPE_CHECKING, Literal
 
 import torch
@@ -87,3 +88,17 @@ def choose_precision(
 def fast_bf16(device: torch.device) -> bool:
     """Tell whether bfloat16 autocast pays on ``device``: a CUDA GPU or a native-bf16 CPU."""
     return device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
+
+
+def host_threads(device: torch.device) -> int:
+    """Threads for the host's per-frame work (binning, enlarging) beside the network.
+
+    The cores this process may use, less those the network occupies: on a CPU torch's
+    threads, on a GPU the one thread that feeds it. At least one.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    busy = torch.get_num_threads() if device.type == "cpu" else 1
+    return max(1, cores - busy)

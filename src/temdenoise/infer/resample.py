@@ -16,7 +16,9 @@ Frames are in counts per pixel, so their grid cannot be changed by interpolating
   Binning an enlarged image gives the image back, and the total is conserved.
 
 Both act separably along rows and columns with sparse or banded matrices that depend only
-on the two frame sizes (cached).
+on the two frame sizes (cached). Frames are independent: ``workers`` threads share them
+(the sparse and banded solvers and NumPy release the GIL), with the same result for any
+number of workers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import functools
 import math
 import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -92,7 +96,7 @@ def binned_shape(shape: tuple[int, int], factor: float) -> tuple[int, int]:
     return (max(1, round(shape[0] * factor)), max(1, round(shape[1] * factor)))
 
 
-def bin_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def bin_frames(frames: np.ndarray, shape: tuple[int, int], *, workers: int = 1) -> np.ndarray:
     """Integrate counts onto a coarser grid of ``shape``, conserving them exactly.
 
     The new pixels tile the frame exactly (``rows / shape[0]`` old pixels each, per
@@ -105,6 +109,8 @@ def bin_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         Counts per pixel, non-negative when integer-valued.
     shape : (int, int)
         New (rows, columns), each at most the old one.
+    workers : int
+        Threads binning frames side by side; the result does not depend on it.
 
     Returns
     -------
@@ -115,22 +121,25 @@ def bin_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         raise ValueError(f"cannot bin {rows} x {cols} px onto a finer {shape[0]} x {shape[1]}")
     if rows % shape[0] == 0 and cols % shape[1] == 0:  # whole pixels: a sum of blocks
         kr, kc = rows // shape[0], cols // shape[1]
-        blocks = np.asarray(frames).reshape(frames.shape[0], shape[0], kr, shape[1], kc)
-        wide = np.int64 if np.issubdtype(blocks.dtype, np.integer) else np.float64
-        summed: np.ndarray = blocks.sum(axis=(2, 4), dtype=wide)
-        return summed.astype(np.float32)
-    out = np.empty((frames.shape[0], *shape), dtype=np.float32)
+
+        def one(frame: np.ndarray) -> np.ndarray:
+            blocks = frame.reshape(shape[0], kr, shape[1], kc)
+            wide = np.int64 if np.issubdtype(blocks.dtype, np.integer) else np.float64
+            summed: np.ndarray = blocks.sum(axis=(1, 3), dtype=wide)
+            return summed
+
+        return _per_frame(one, frames, shape, workers)
     weights = (_bin_weights(rows, shape[0]), _bin_weights(cols, shape[1]))
-    for i, frame in enumerate(frames):
-        frame = np.asarray(frame)
+
+    def split(frame: np.ndarray) -> np.ndarray:
         if _is_counts(frame):
-            out[i] = _split_counts(frame, weights)
-        else:
-            out[i] = _weighted_sum(frame.astype(np.float64, copy=False), weights)
-    return out
+            return _split_counts(frame, weights)
+        return _weighted_sum(frame.astype(np.float64, copy=False), weights)
+
+    return _per_frame(split, frames, shape, workers)
 
 
-def enlarge_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+def enlarge_frames(frames: np.ndarray, shape: tuple[int, int], *, workers: int = 1) -> np.ndarray:
     """Bring binned frames back to a finer grid of ``shape``: the smooth inverse of binning.
 
     The result is a cubic B-spline surface sampled on the fine pixels, whose integral
@@ -143,6 +152,8 @@ def enlarge_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         Counts per coarse pixel.
     shape : (int, int)
         Fine (rows, columns), each at least (r, c).
+    workers : int
+        Threads enlarging frames side by side; the result does not depend on it.
 
     Returns
     -------
@@ -154,12 +165,34 @@ def enlarge_frames(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     if min(r, c) < MIN_PIXELS:
         raise ValueError(f"cannot enlarge {r} x {c} px: at least {MIN_PIXELS} px per side")
     rows, cols = _spline(shape[0], r), _spline(shape[1], c)
-    out = np.empty((frames.shape[0], *shape), dtype=np.float32)
-    for i, frame in enumerate(frames):
-        coef = rows.coefficients(np.asarray(frame, dtype=np.float64))
+
+    def one(frame: np.ndarray) -> np.ndarray:
+        coef = rows.coefficients(frame.astype(np.float64))
         coef = cols.coefficients(coef.T).astype(np.float32)  # (c + 2, r + 2)
         inner = np.ascontiguousarray((cols.basis32 @ coef).T)  # (r + 2, columns)
-        out[i] = rows.basis32 @ inner  # sampled in float32, the output's precision
+        return np.asarray(rows.basis32 @ inner)  # sampled in float32, the output's precision
+
+    return _per_frame(one, frames, shape, workers)
+
+
+def _per_frame(
+    function: Callable[[np.ndarray], np.ndarray],
+    frames: np.ndarray,
+    shape: tuple[int, int],
+    workers: int,
+) -> np.ndarray:
+    """Apply ``function`` to each frame into one float32 stack, on up to ``workers`` threads."""
+    out = np.empty((frames.shape[0], *shape), dtype=np.float32)
+
+    def one(i: int) -> None:
+        out[i] = function(np.asarray(frames[i]))
+
+    if workers > 1 and frames.shape[0] > 1:
+        with ThreadPoolExecutor(min(workers, frames.shape[0])) as pool:
+            list(pool.map(one, range(frames.shape[0])))  # list: re-raises a failure
+    else:
+        for i in range(frames.shape[0]):
+            one(i)
     return out
 
 

@@ -25,6 +25,7 @@ import torch
 from temdenoise._heap import reuse_freed_memory
 from temdenoise.errors import InputError
 from temdenoise.infer.apply import Precision, denoise_windows
+from temdenoise.infer.device import host_threads, resolve_device
 from temdenoise.infer.resample import bin_frames, binned_shape, enlarge_frames
 from temdenoise.infer.tiling import frame_windows
 from temdenoise.io.base import FrameSink, FrameSource
@@ -98,10 +99,11 @@ def read_block(
     stack = source.read(lo, hi)
     if stack.shape[0] != hi - lo:
         raise InputError(f"{source.path}: frames {lo}:{hi} could not be read (file too short)")
-    finite = np.isfinite(stack)
-    if not finite.all():
-        bad = lo + int(np.argwhere(~finite)[0][0])
-        raise InputError(f"{source.path}: frame {bad} contains NaN or infinite values")
+    if not np.issubdtype(stack.dtype, np.integer):  # integer counts are always finite
+        finite = np.isfinite(stack)
+        if not finite.all():
+            bad = lo + int(np.argwhere(~finite)[0][0])
+            raise InputError(f"{source.path}: frame {bad} contains NaN or infinite values")
     if counts_per_electron:
         stack = stack.astype(np.float32) / np.float32(counts_per_electron)
     return stack, windows - lo
@@ -124,18 +126,20 @@ def denoise_block(
     return to_data_grid(out, stack.shape[1:], factor)
 
 
-def to_model_grid(stack: np.ndarray, factor: float | None) -> np.ndarray:
+def to_model_grid(stack: np.ndarray, factor: float | None, workers: int = 1) -> np.ndarray:
     """Bin frames by area onto the model's grid (unchanged when ``factor`` is None)."""
     if factor is None:
         return stack
-    return bin_frames(stack, binned_shape(stack.shape[1:], factor))
+    return bin_frames(stack, binned_shape(stack.shape[1:], factor), workers=workers)
 
 
-def to_data_grid(frames: np.ndarray, shape: tuple[int, ...], factor: float | None) -> np.ndarray:
+def to_data_grid(
+    frames: np.ndarray, shape: tuple[int, ...], factor: float | None, workers: int = 1
+) -> np.ndarray:
     """Enlarge denoised frames back to the data's ``shape`` (unchanged when ``factor`` is None)."""
     if factor is None:
         return frames
-    return enlarge_frames(frames, (int(shape[0]), int(shape[1])))
+    return enlarge_frames(frames, (int(shape[0]), int(shape[1])), workers=workers)
 
 
 def denoise_movie(
@@ -202,6 +206,8 @@ def denoise_movie(
         "memory_budget": memory_budget,
         "conserve_counts": conserve_counts,
     }
+    # binning and enlarging share the cores the network leaves free, frame by frame
+    workers = host_threads(resolve_device(device))
     t0 = time.perf_counter()
     reads: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
     writes: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
@@ -220,7 +226,7 @@ def denoise_movie(
                     in_frames=network.in_frames,
                     counts_per_electron=counts_per_electron,
                 )
-                item = (block, to_model_grid(stack, factor), windows)
+                item = (block, to_model_grid(stack, factor, workers), windows)
                 _put(reads, item, stop_event)
         except BaseException as exc:
             _put(reads, exc, stop_event)
@@ -232,7 +238,7 @@ def denoise_movie(
         try:
             while (item := writes.get()) is not None:
                 block, out = item
-                sink.write(block.index, block.start, to_data_grid(out, shape, factor))
+                sink.write(block.index, block.start, to_data_grid(out, shape, factor, workers))
                 finished += block.stop - block.start
                 if progress is not None:
                     progress(finished, total)

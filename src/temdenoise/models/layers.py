@@ -8,8 +8,13 @@ without bias, concatenation) inherits that property.
 
 from __future__ import annotations
 
+import copy
+from typing import TypeVar
+
 import torch
 from torch import nn
+
+M = TypeVar("M", bound=nn.Module)
 
 
 class BiasFreeBatchNorm2d(nn.Module):
@@ -88,3 +93,29 @@ def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
         BiasFreeBatchNorm2d(out_channels),
         nn.ReLU(inplace=True),
     )
+
+
+def fold_norms(network: M) -> M:
+    """Return an eval-mode copy of ``network`` with each frozen norm folded into its conv.
+
+    In eval mode a :class:`BiasFreeBatchNorm2d` multiplies each channel by a constant
+    (``weight / running_sd``), so a convolution without bias followed by it is one
+    convolution with each output channel's kernel scaled. The copy computes the same
+    function with one pass fewer over every activation (20-30% faster here: see
+    docs/performance.md); ``network`` itself is left as it was.
+    """
+    folded = copy.deepcopy(network).eval()
+    with torch.no_grad():
+        for module in folded.modules():
+            if not isinstance(module, nn.Sequential):
+                continue
+            for i in range(1, len(module)):
+                conv, norm = module[i - 1], module[i]
+                if (
+                    isinstance(norm, BiasFreeBatchNorm2d)
+                    and isinstance(conv, nn.Conv2d)
+                    and conv.bias is None
+                ):
+                    conv.weight.mul_((norm.weight / norm.running_sd).reshape(-1, 1, 1, 1))
+                    module[i] = nn.Identity()
+    return folded
