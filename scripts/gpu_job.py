@@ -6,12 +6,13 @@ shipped model continues from its current weights (``--init``) in bf16 autocast w
 batches on the clean datasets under ``--data``, over the dose range of the seed's regime
 (0.5-60 counts/px on the 0.25 A/px grid), for its share of ``--minutes``; then
 ``benchmarks/throughput.py`` measures file-to-file against the network alone, fp32 and bf16,
-and ``benchmarks/host_stages.py`` where the host's time goes around the network. Everything
-lands in ``--out``: one model file per shipped model, ``summary.json`` (device, settings, each
-run's best validation, steps, wall time and training log) and the throughput tables. Nothing
-is copied into the package: a session compares the models with the benchmarks and ships the
-better ones with their cards. The training is ``temdenoise.workflows.gpu_job``; this script
-adds the repository's throughput benchmarks.
+``benchmarks/host_stages.py`` where the host's time goes around the network, and
+``benchmarks/resample_speed.py`` how binning and enlarging scale over the host's cores.
+Everything lands in ``--out``: one model file per shipped model, ``summary.json`` (device,
+settings, each run's best validation, steps, wall time and training log, every table) and the
+throughput tables. Nothing is copied into the package: a session compares the models with
+the benchmarks and ships the better ones with their cards. The training is
+``temdenoise.workflows.gpu_job``; this script adds the repository's throughput benchmarks.
 
     python scripts/gpu_job.py --data .gpu-bundle/data --out $OUT [--minutes 7] [--dry-run]
 """
@@ -23,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,12 @@ def _throughput(out: Path, dry: bool, device: str) -> dict[str, Any]:
     tables["host_stages"] = _benchmark(
         "host_stages.py", [*sizes, "--device", device], path, timeout=60
     )
+    # binning and enlarging on 1 to all of the host's cores (the job gives them the free ones)
+    scaling = ["--size", "64", "--frames", "2", "--workers", "1", "2"] if dry else []
+    scaling += ["--repeats", "1"]
+    with tempfile.TemporaryDirectory() as tmp:  # in summary.json only: 8 files come back
+        path = Path(tmp) / "resample-speed.json"
+        tables["resample_speed"] = _benchmark("resample_speed.py", scaling, path, timeout=90)
     return tables
 
 

@@ -48,7 +48,10 @@ def test_the_dry_run_trains_every_shipped_model_and_measures_throughput(tmp_path
         assert {row["network"] for row in table["seed_regime"]} == networks  # (d) ran too
     stages = summary["throughput"]["host_stages"]["stages"]
     assert all(row["seconds_per_frame"] > 0 for row in stages)  # every stage ran and was timed
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    scaling = summary["throughput"]["resample_speed"]["rows"]
+    assert [row["threads"] for row in scaling] == [1, 2]
+    assert all(row["bin_input_mps"] > 0 and row["enlarge_input_mps"] > 0 for row in scaling)
+    assert sorted(p.name for p in out.iterdir()) == sorted(  # 8 files: all a lent GPU returns
         [
             "bf-unet-5f.safetensors",
             "bf-unet.safetensors",
