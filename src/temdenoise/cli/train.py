@@ -25,6 +25,7 @@ NAMES = (
     "arch",
     "arch_params",
     "init",
+    "init_frames",
     "drift",
     "steps",
     "batch_size",
@@ -70,6 +71,13 @@ def register(sub: Any) -> None:
     )
     tr.add_argument(
         "--init", default=None, metavar="MODEL", help="start from a shipped name or model file"
+    )
+    tr.add_argument(
+        "--init-frames",
+        choices=("mean", "middle"),
+        default=None,
+        help="a one-frame --init seeds a multi-frame model: spread over the frames (mean, "
+        "default) or on the middle frame alone (middle: it starts as the one-frame model)",
     )
     tr.add_argument(
         "--drift", type=float, default=None, help="multi-frame: px per frame, at most (default 1)"

@@ -61,6 +61,9 @@ class TrainConfig(StageConfig):
     rotation_max: float = Field(default=10.0, ge=0, le=45, description="degrees")
     drift: float = Field(default=1.0, ge=0, description="multi-frame: px per frame, at most")
     init: str | None = Field(default=None, description="shipped model name or model file")
+    init_frames: Literal["mean", "middle"] = Field(
+        default="mean", description="a one-frame init seeds frames: their mean or the middle one"
+    )
     seed: int = Field(default=0, ge=0)
     device: str | None = None
     threads: int | None = Field(default=None, ge=1, description="CPU threads")
@@ -95,4 +98,6 @@ class TrainConfig(StageConfig):
             volatile.add("average_decay")
         if not self.freeze_norms:  # as runs before frozen norms existed record it
             volatile.add("freeze_norms")
+        if self.init_frames == "mean":  # as runs before the choice existed record it
+            volatile.add("init_frames")
         return self.model_dump(mode="json", exclude=volatile)

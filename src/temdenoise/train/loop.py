@@ -122,7 +122,7 @@ def _train(
         raise ConfigError(f"arch_params: {exc}") from None
     if init is not None:
         try:
-            warm_start(network, init.network)
+            warm_start(network, init.network, frames=config.init_frames)
         except ValueError as exc:
             raise ConfigError(f"{init.path}: {exc}") from None
     bf16 = uses_bf16(config, device)
