@@ -180,7 +180,7 @@ def _data_rows(t: dict[str, Any]) -> list[str]:
             )
             continue
         frames = sum(x["_images"] for x in configs)
-        seeds = _span([x["seed"] for x in configs])
+        seeds = _seed_runs([x["seed"] for x in configs])
         lines.append(
             f"| {len(configs)} movies `{names[0]}`...`{names[-1]}` (seeds {seeds}) "
             f"| {frames} frames + 0 {key}"
@@ -216,7 +216,12 @@ def _frames_and_init(t: dict[str, Any]) -> list[str]:
         ]
     if t.get("init"):
         init = t["init"]
-        spread = ", its input layer spread evenly over the frames."
+        spread = (
+            ", its input weights on the middle frame and the other frames' at zero (at step 0"
+            " it was that model)."
+            if t.get("config", {}).get("init_frames") == "middle"
+            else ", its input layer spread evenly over the frames."
+        )
         lines += [
             "",
             f"Started from `{init['name'] or init['path']}` (weights SHA-256 "
@@ -302,6 +307,17 @@ def _merge(tables: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         for row in table:
             seen.setdefault((row["dose"], row.get("pixel_size"), row["method"]), row)
     return sorted(seen.values(), key=lambda r: (-(r.get("pixel_size") or 1.0), r["dose"]))
+
+
+def _seed_runs(seeds: list[int]) -> str:
+    """Seeds as consecutive runs: [500, 501, 502, 510] -> "500-502, 510"."""
+    runs: list[list[int]] = []
+    for seed in sorted(seeds):
+        if runs and seed == runs[-1][-1] + 1:
+            runs[-1].append(seed)
+        else:
+            runs.append([seed])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else f"{r[0]}" for r in runs)
 
 
 def _span(values: list[float]) -> str:
