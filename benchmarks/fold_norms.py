@@ -18,17 +18,12 @@ import contextlib
 import time
 
 import torch
+from throughput import NETWORKS  # the shipped architectures (benchmarks/ is on the path)
 
 from temdenoise._heap import reuse_freed_memory
 from temdenoise.infer import describe_device, resolve_device
-from temdenoise.models import BFDnCNN, BFUNet, BiasFreeBatchNorm2d
+from temdenoise.models import BiasFreeBatchNorm2d
 from temdenoise.models.layers import fold_norms
-
-NETWORKS = {
-    "dncnn-20x64": lambda: BFDnCNN(depth=20, width=64),
-    "unet-4x32": lambda: BFUNet(scales=4, width=32),
-    "unet-4x32-5f": lambda: BFUNet(scales=4, width=32, in_frames=5),
-}
 
 
 def seconds(net: torch.nn.Module, x: torch.Tensor, device: torch.device) -> float:

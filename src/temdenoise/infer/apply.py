@@ -23,7 +23,7 @@ from temdenoise.infer.tiling import (
 )
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel
-from temdenoise.models.layers import fold_norms
+from temdenoise.models.layers import fold_norms, has_norms
 
 Precision = Literal["fp32", "bf16"]
 CPU_BUDGET_RANGE = (1 << 30, 8 << 30)
@@ -175,9 +175,11 @@ def denoise_windows(
     plan = plan_tiles((rows, cols), tile=tile, halo=halo, multiple=network.downsampling)
     out = np.empty((windows.shape[0], rows, cols), dtype=np.float32)
     total = windows.shape[0] * len(plan)
-    # norms folded into the convolutions; channels_last: oneDNN's fast convolutions on the
-    # CPU, tensor cores on the GPU (both measured in docs/performance.md)
-    runner = fold_norms(network).to(dev).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    # norms folded into the convolutions (a copy; denoise_movie folds once per movie);
+    # channels_last: oneDNN's fast convolutions on the CPU, tensor cores on the GPU (both
+    # measured in docs/performance.md)
+    runner = fold_norms(network) if has_norms(network) else network.eval()
+    runner.to(dev).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     with reuse_freed_memory():  # the activations' memory, reused call after call
         done = 0
         for batch, inputs in _batches(stack, plan, windows, batch_size):

@@ -30,6 +30,7 @@ from temdenoise.infer.resample import bin_frames, binned_shape, enlarge_frames
 from temdenoise.infer.tiling import frame_windows
 from temdenoise.io.base import FrameSink, FrameSource
 from temdenoise.models.base import Denoiser
+from temdenoise.models.layers import fold_norms
 
 QUEUE_BLOCKS = 2
 
@@ -208,6 +209,7 @@ def denoise_movie(
     }
     # binning and enlarging share the cores the network leaves free, frame by frame
     workers = host_threads(resolve_device(device))
+    runner = fold_norms(network)  # once for the movie, not once per block
     t0 = time.perf_counter()
     reads: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
     writes: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_BLOCKS)
@@ -257,7 +259,7 @@ def denoise_movie(
     try:
         with reuse_freed_memory():  # one heap for every block's activations
             for block, on_model_grid, windows in _items(reads, errors):
-                writes.put((block, denoise_windows(on_model_grid, network, windows, **options)))
+                writes.put((block, denoise_windows(on_model_grid, runner, windows, **options)))
     finally:
         stop_event.set()
         writes.put(None)

@@ -95,6 +95,11 @@ def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
     )
 
 
+def has_norms(network: nn.Module) -> bool:
+    """Tell whether ``network`` still holds a :class:`BiasFreeBatchNorm2d` (not folded)."""
+    return any(isinstance(m, BiasFreeBatchNorm2d) for m in network.modules())
+
+
 def fold_norms(network: M) -> M:
     """Return an eval-mode copy of ``network`` with each frozen norm folded into its conv.
 
