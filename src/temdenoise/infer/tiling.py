@@ -1,19 +1,20 @@
 """Exact tiling of frames for a network with a finite receptive field (pure).
 
 A frame of ``rows x columns`` is first extended to multiples of the network's
-downsampling factor by mirror reflection. The extended frame is cut into equal cores of
-``tile`` pixels whose offsets are multiples of the downsampling factor (the last core
-along each axis is moved back to end at the edge, overlapping its neighbour). Each core
-is read in a window that lies inside the extended frame: ``halo`` pixels of context on
-each side that faces another tile, and the frame's own edge, where the network pads as it
-did in training, on each side that reaches it (the window then takes more context on the
-other side). All windows have one size, so that tiles batch together: the core plus one
-halo along an axis cut in two, plus two halos along an axis cut in three or more. After the
-network, the window is cropped to the core, placed into the output. When ``halo`` is at
-least the receptive radius, every output pixel sees exactly the context and the edges it
-would see in one pass over the whole extended frame, so tiled and whole-frame outputs
-agree to float32 round-off; and no pixel outside the frame is computed but the extension
-to the downsampling factor (a frame that fits in one tile costs its own pixels only).
+downsampling factor by mirror reflection, then read in windows of one size (so that they
+batch together) whose offsets are multiples of the downsampling factor and which lie inside
+the extended frame. A window's output is exact ``halo`` pixels in from each side that faces
+another window, and up to the frame's own edge on a side that reaches it (the network pads
+there as it did in training). Windows follow one another as closely as that allows: the
+first and last along an axis have one inexact side, so their cores are a halo longer than
+the others', and the last is moved back to end at the edge. Each output pixel comes from
+exactly one window's core. The window size follows from ``tile``, the core of a window with
+context on both sides: ``tile`` plus one halo along an axis cut in two, plus two along an
+axis cut in three or more. When ``halo`` is at least the receptive radius, every output
+pixel sees exactly the context and the edges it would see in one pass over the whole
+extended frame, so tiled and whole-frame outputs agree to float32 round-off; and no pixel
+outside the frame is computed but the extension to the downsampling factor (a frame that
+fits in one tile costs its own pixels only).
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class TilePlan:
     shape : (int, int)
         Frame size (rows, columns).
     tile : (int, int)
-        Core size (rows, columns) in pixels: multiples of ``multiple``.
+        Core (rows, columns) of a window with context on both sides, multiples of
+        ``multiple``: it sets the window size (:attr:`input_shape`).
     halo : int
         Context read on each side of a core that faces another core, a multiple of
         ``multiple``.
@@ -80,26 +82,44 @@ class TilePlan:
         return ((0, er - self.shape[0]), (0, ec - self.shape[1]))
 
     def __len__(self) -> int:
-        return len(self._starts(0)) * len(self._starts(1))
+        return len(self._axis(0)) * len(self._axis(1))
 
     def __iter__(self) -> Iterator[Tile]:
-        (tr, tc), (wr, wc) = self.tile, self.input_shape
-        (er, ec), h = self.extended, self.halo
-        for r0 in self._starts(0):
-            r1 = min(r0 + tr, self.shape[0])
-            sr = min(max(r0 - h, 0), er - wr)  # the window, inside the extended frame
-            for c0 in self._starts(1):
-                c1 = min(c0 + tc, self.shape[1])
-                sc = min(max(c0 - h, 0), ec - wc)
+        wr, wc = self.input_shape
+        for sr, r0, r1 in self._axis(0):
+            for sc, c0, c1 in self._axis(1):
                 yield Tile(
                     source=(slice(sr, sr + wr), slice(sc, sc + wc)),
                     crop=(slice(r0 - sr, r1 - sr), slice(c0 - sc, c1 - sc)),
                     target=(slice(r0, r1), slice(c0, c1)),
                 )
 
-    def _starts(self, axis: int) -> list[int]:
-        n, t = self.extended[axis], self.tile[axis]
-        return [*range(0, n - t, t), n - t]
+    def _axis(self, axis: int) -> list[tuple[int, int, int]]:
+        """(window start, core start, core stop) of each window along ``axis``."""
+        return axis_windows(
+            self.shape[axis], self.extended[axis], self.input_shape[axis], self.halo
+        )
+
+
+def axis_windows(length: int, extended: int, size: int, halo: int) -> list[tuple[int, int, int]]:
+    """(window start, core start, core stop) of windows of ``size`` covering ``length`` px.
+
+    Each window starts as late as keeps the output exact from where the previous core
+    stopped (``halo`` px of context before it), at most at ``extended - size``; its core
+    stops ``halo`` px before its end, or at ``length`` when it reaches the extended edge.
+    ``size`` must exceed ``2 * halo`` unless two windows cover the axis.
+    """
+    if size >= extended:
+        return [(0, 0, length)]
+    found = [(0, 0, min(size - halo, length))]
+    while found[-1][2] < length:
+        stop = found[-1][2]
+        start = min(stop - halo, extended - size)
+        if start <= found[-1][0]:
+            raise ValueError(f"windows of {size} px with a halo of {halo} cannot advance")
+        last = start == extended - size
+        found.append((start, stop, length if last else min(start + size - halo, length)))
+    return found
 
 
 def plan_tiles(
@@ -112,8 +132,9 @@ def plan_tiles(
     shape : (int, int)
         Frame size (rows, columns), each >= 1.
     tile : int or (int, int) or None
-        Core size; rounded up to a multiple of ``multiple`` and clipped to the
-        extended frame. None gives one tile covering the whole frame.
+        Core of a window with context on both sides, which sets the window size (see the
+        module); rounded up to a multiple of ``multiple`` and clipped to the extended
+        frame. None gives one tile covering the whole frame.
     halo : int
         Context on each side (>= 0), rounded up to a multiple of ``multiple``. It must
         be at least the network's receptive radius for the tiling to be exact; the
@@ -176,13 +197,11 @@ def auto_tile_and_batch(
     """
     halo = _round_up(halo, multiple)
     extended = (_round_up(shape[0], multiple), _round_up(shape[1], multiple))
-    rows, cols = (_cuts(length, multiple) for length in extended)
+    axes = [_windows_per_core(shape[a], extended[a], halo, multiple) for a in (0, 1)]
     best: tuple[int, int, tuple[int, int]] | None = None
     for batch in range(max(batch_size, 1), 0, -1):
-        for tile_r, count_r in rows:
-            window_r = window(extended[0], tile_r, halo)
-            for tile_c, count_c in cols:
-                window_c = window(extended[1], tile_c, halo)
+        for tile_r, (window_r, count_r) in axes[0].items():
+            for tile_c, (window_c, count_c) in axes[1].items():
                 pixels = window_r * window_c * batch
                 if pixels * bytes_per_pixel > budget_bytes:
                     continue
@@ -206,13 +225,26 @@ def window(extended: int, tile: int, halo: int) -> int:
     return min(tile + min(count - 1, 2) * halo, extended)
 
 
-def _cuts(length: int, multiple: int) -> list[tuple[int, int]]:
-    """(core, number of cores) for each distinct way to cut ``length`` into equal cores."""
-    found: dict[int, int] = {}
-    for n in range(1, min(MAX_CUTS, length // multiple) + 1):
-        tile = min(_round_up(-(-length // n), multiple), length)
-        found.setdefault(tile, -(-length // tile))
-    return list(found.items())
+def _windows_per_core(
+    length: int, extended: int, halo: int, multiple: int
+) -> dict[int, tuple[int, int]]:
+    """{core: (window, windows)} for each distinct way to cut an axis.
+
+    For ``n`` windows the smallest window that covers the axis is
+    ``(extended + 2 * halo * (n - 1)) / n`` (its first and last cores are a halo longer);
+    cores of equal cuts of the axis are weighed too.
+    """
+    found: dict[int, tuple[int, int]] = {}
+    for n in range(1, min(MAX_CUTS, extended // multiple) + 1):
+        cores = {min(_round_up(-(-extended // n), multiple), extended)}
+        if n >= 3:
+            size = _round_up(-(-(extended + 2 * halo * (n - 1)) // n), multiple)
+            if size - 2 * halo >= multiple:
+                cores.add(size - 2 * halo)
+        for core in cores - set(found):
+            size = window(extended, core, halo)
+            found[core] = (size, len(axis_windows(length, extended, size, halo)))
+    return found
 
 
 def frame_windows(n_frames: int, k: int) -> np.ndarray:
