@@ -192,7 +192,7 @@ def auto_tile_and_batch(
     Returns
     -------
     tile : (int, int)
-        Core size (rows, columns), multiples of ``multiple``.
+        ``tile`` for :func:`plan_tiles` (rows, columns), multiples of ``multiple``.
     batch : int
     """
     halo = _round_up(halo, multiple)
