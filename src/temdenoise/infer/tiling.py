@@ -86,8 +86,9 @@ class TilePlan:
 
     def __iter__(self) -> Iterator[Tile]:
         wr, wc = self.input_shape
+        columns = self._axis(1)
         for sr, r0, r1 in self._axis(0):
-            for sc, c0, c1 in self._axis(1):
+            for sc, c0, c1 in columns:
                 yield Tile(
                     source=(slice(sr, sr + wr), slice(sc, sc + wc)),
                     crop=(slice(r0 - sr, r1 - sr), slice(c0 - sc, c1 - sc)),
