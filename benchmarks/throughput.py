@@ -133,7 +133,7 @@ def matmul_ceiling(device):
     """TFLOP/s of bf16 square matrix products on ``device``.
 
     n = 8192 on a GPU, 2048 on a CPU with native bf16 and 512 on one without (where bf16
-    is emulated: a product of 2048^2 took 18 s on an AVX2-only CPU); products repeated
+    is emulated: one product of 1024^2 took 2.2 s on an AVX2-only CPU); products repeated
     until half a second has passed, after three to warm up.
     """
     n = 8192 if device.type == "cuda" else 2048 if cpu_has_native_bf16() else 512
