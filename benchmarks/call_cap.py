@@ -27,6 +27,7 @@ from throughput import NETWORKS  # the shipped architectures (benchmarks/ is on 
 
 from temdenoise._heap import reuse_freed_memory
 from temdenoise.infer.apply import activation_bytes, default_memory_budget
+from temdenoise.infer.device import cpu_has_native_bf16
 from temdenoise.infer.tiling import auto_tile_and_batch, plan_tiles
 from temdenoise.models.layers import fold_norms
 
@@ -63,13 +64,17 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=4096, help="frame side")
     parser.add_argument("--caps", type=float, nargs="+", default=[1, 2, 3, 4.5, 6], help="MP")
     parser.add_argument("--networks", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="bf16")
+    parser.add_argument(
+        "--precision", choices=["fp32", "bf16"], default=None, help="default: as auto picks"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (best kept)")
     parser.add_argument("-o", "--output", default=None)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.precision is None:  # as --precision auto: bf16 only where the CPU computes it
+        args.precision = "bf16" if cpu_has_native_bf16() else "fp32"
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.precision == "bf16")
     print(
         f"one {args.size}^2 frame, {args.precision}, {torch.get_num_threads()} thread(s), "
