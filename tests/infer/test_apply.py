@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from temdenoise.infer import denoise
-from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models import BFDnCNN, BFUNet, Denoiser
 from tests.conftest import randomize
 
 
@@ -54,18 +54,30 @@ def test_tiled_equals_whole_frame_on_every_device(unet, device):
     assert rel_diff(tiled, whole) < 1e-4
 
 
-def test_a_halo_smaller_than_the_receptive_field_would_show_seams(dncnn):
-    class Overconfident(BFDnCNN):
-        @property
-        def receptive_radius(self):
-            return 4
+class Overconfident(BFDnCNN):
+    @property
+    def receptive_radius(self):
+        return 4
 
-    liar = Overconfident()
+
+def test_a_halo_smaller_than_the_receptive_field_would_show_seams(dncnn):
+    class Untrimmed(Overconfident):  # the whole window computed, as a plain forward pass
+        forward_trimmed = Denoiser.forward_trimmed
+
+    liar = Untrimmed()
     liar.load_state_dict(dncnn.state_dict())
     frames = np.random.default_rng(0).poisson(0.45, size=(60, 60)).astype(np.float32)
     assert rel_diff(denoise(frames, dncnn, tile=16), denoise(frames, dncnn, tile=None)) < 1e-4
     whole = denoise(frames, liar.eval(), tile=None)
     assert rel_diff(denoise(frames, liar.eval(), tile=16), whole) > 1e-3
+
+
+def test_a_network_trimming_more_than_its_stated_radius_is_refused(dncnn):
+    liar = Overconfident()
+    liar.load_state_dict(dncnn.state_dict())
+    frames = np.zeros((60, 60), dtype=np.float32)
+    with pytest.raises(ValueError, match="understates its receptive radius"):
+        denoise(frames, liar.eval(), tile=16)
 
 
 def test_halo_below_the_receptive_radius_is_refused(dncnn):

@@ -24,6 +24,7 @@ from temdenoise.infer.tiling import (
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import LoadedModel
 from temdenoise.models.layers import fold_norms, has_norms
+from temdenoise.models.trim import Sides
 
 Precision = Literal["fp32", "bf16"]
 CPU_BUDGET_RANGE = (1 << 30, 8 << 30)
@@ -183,12 +184,20 @@ def denoise_windows(
     with reuse_freed_memory():  # the activations' memory, reused call after call
         done = 0
         for batch, inputs in _batches(stack, plan, windows, batch_size):
-            x = torch.from_numpy(inputs).to(dev).contiguous(memory_format=torch.channels_last)
-            with torch.inference_mode(), autocast:
-                y = runner(x)
-            result = y[:, 0].float().cpu().numpy()
-            for (i, t), tile_out in zip(batch, result, strict=True):
-                out[(i, *t.target)] = tile_out[t.crop]
+            # tiles that face the same neighbours share a call: their halo is trimmed as
+            # the network goes (valid convolutions there), so their outputs match in shape
+            groups: dict[Sides, list[int]] = {}
+            for n, (_, t) in enumerate(batch):
+                groups.setdefault(Sides(*plan.sides(t)), []).append(n)
+            for sides, members in groups.items():
+                x = torch.from_numpy(inputs[members] if len(groups) > 1 else inputs)
+                x = x.to(dev).contiguous(memory_format=torch.channels_last)
+                with torch.inference_mode(), autocast:
+                    y, offset = runner.forward_trimmed(x, sides)
+                result = y[:, 0].float().cpu().numpy()
+                for n, tile_out in zip(members, result, strict=True):
+                    i, t = batch[n]
+                    out[(i, *t.target)] = tile_out[_core(t, offset, tile_out.shape, plan.halo)]
             done += len(batch)
             if progress is not None:
                 progress(done, total)
@@ -200,6 +209,25 @@ def denoise_windows(
             if total_in > 0 and total_out > 0:
                 out[i] *= np.float32(total_in / total_out)
     return out
+
+
+def _core(
+    tile: Tile, offset: tuple[int, int], shape: tuple[int, ...], halo: int
+) -> tuple[slice, slice]:
+    """Slice ``tile``'s core out of a trimmed output that starts at ``offset`` in its window."""
+    rows, columns = tile.crop
+    r, c = offset
+    if not (
+        r <= rows.start
+        and rows.stop <= r + shape[0]
+        and c <= columns.start
+        and columns.stop <= c + shape[1]
+    ):
+        raise ValueError(
+            "the network understates its receptive radius: a window's exact output stops "
+            f"short of its core (halo {halo} px)"
+        )
+    return slice(rows.start - r, rows.stop - r), slice(columns.start - c, columns.stop - c)
 
 
 def _as_stack(frames: ArrayLike) -> np.ndarray:

@@ -95,6 +95,14 @@ class TilePlan:
                     target=(slice(r0, r1), slice(c0, c1)),
                 )
 
+    def sides(self, tile: Tile) -> tuple[bool, bool, bool, bool]:
+        """Tell which sides of ``tile``'s window face another window: top, bottom, left, right.
+
+        The others reach the extended frame's edge.
+        """
+        (rows, columns), (er, ec) = tile.source, self.extended
+        return rows.start > 0, rows.stop < er, columns.start > 0, columns.stop < ec
+
     def _axis(self, axis: int) -> list[tuple[int, int, int]]:
         """(window start, core start, core stop) of each window along ``axis``."""
         return axis_windows(

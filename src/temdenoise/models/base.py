@@ -5,7 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
+import torch
 from torch import nn
+
+from temdenoise.models.trim import Sides
 
 
 class Denoiser(nn.Module, ABC):
@@ -48,6 +51,20 @@ class Denoiser(nn.Module, ABC):
     @abstractmethod
     def activation_bytes_per_pixel(self) -> int:
         """Rough peak activation memory per input pixel in float32 inference."""
+
+    def forward_trimmed(
+        self, x: torch.Tensor, sides: Sides
+    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        """Denoise a window of a larger frame, skipping work on its discarded halo.
+
+        ``sides`` names the window's sides that face another window; there each layer
+        computes only the positions still exact (see :mod:`temdenoise.models.trim`). The
+        window must start at a multiple of :attr:`downsampling` in the frame. Returns the
+        output, which equals ``self(x)`` on the positions it covers, and its offset (rows,
+        columns) in ``x``; it covers at least all but ``receptive_radius`` pixels on each
+        such side. This default computes the whole window.
+        """
+        return self(x), (0, 0)
 
 
 def check_in_frames(in_frames: int) -> int:

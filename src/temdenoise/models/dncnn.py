@@ -9,6 +9,7 @@ from torch import nn
 
 from temdenoise.models.base import Denoiser, check_in_frames
 from temdenoise.models.layers import conv3x3, conv_bn_relu
+from temdenoise.models.trim import Sides, run_trimmed
 
 
 class BFDnCNN(Denoiser):
@@ -83,3 +84,13 @@ class BFDnCNN(Denoiser):
             mid = self.in_frames // 2
             return x[:, mid : mid + 1] - y
         return y
+
+    def forward_trimmed(
+        self, x: torch.Tensor, sides: Sides
+    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        """:meth:`Denoiser.forward_trimmed`: one pixel less per layer on each inner side."""
+        y, (r, c) = run_trimmed(self.body, x, (0, 0), sides)
+        if self.residual:
+            mid = self.in_frames // 2
+            y = x[:, mid : mid + 1, r : r + y.shape[-2], c : c + y.shape[-1]] - y
+        return y, (r, c)

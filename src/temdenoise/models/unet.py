@@ -10,6 +10,7 @@ from torch import nn
 
 from temdenoise.models.base import Denoiser, check_in_frames
 from temdenoise.models.layers import ChannelSum, conv_bn_relu
+from temdenoise.models.trim import Sides, even, run_trimmed
 
 MIN_SCALES = 2
 MAX_SCALES = 6
@@ -111,17 +112,20 @@ class BFUNet(Denoiser):
             "residual": self.residual,
         }
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Denoise ``x`` of shape (N, in_frames, rows, columns) -> (N, 1, rows, columns).
-
-        ``rows`` and ``columns`` must be multiples of ``downsampling``.
-        """
+    def _check_shape(self, x: torch.Tensor) -> None:
         d = self.downsampling
         if x.shape[-2] % d or x.shape[-1] % d:
             raise ValueError(
                 f"input of {x.shape[-2]} x {x.shape[-1]} px is not a multiple of the "
                 f"UNet's downsampling factor {d}"
             )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Denoise ``x`` of shape (N, in_frames, rows, columns) -> (N, 1, rows, columns).
+
+        ``rows`` and ``columns`` must be multiples of ``downsampling``.
+        """
+        self._check_shape(x)
         skips = []
         h = x
         for s, block in enumerate(self.down):
@@ -136,6 +140,39 @@ class BFUNet(Denoiser):
             mid = self.in_frames // 2
             return x[:, mid : mid + 1] - y
         return y
+
+    def forward_trimmed(
+        self, x: torch.Tensor, sides: Sides
+    ) -> tuple[torch.Tensor, tuple[int, int]]:
+        """:meth:`Denoiser.forward_trimmed`: valid convolutions on the inner sides.
+
+        Each 3x3 convolution drops its wrong border there; before pooling a side is cut
+        to an even offset; a skip is cut to the positions the upsampled path still has.
+        The decoder's full-resolution block, as wide as the encoder's, then runs on
+        little more than the core.
+        """
+        self._check_shape(x)
+        skips = []
+        h, offset = x, (0, 0)
+        for s, block in enumerate(self.down):
+            if s > 0:
+                h, offset = even(h, offset)
+                h, offset = self.pool(h), (offset[0] // 2, offset[1] // 2)
+            h, offset = run_trimmed(block, h, offset, sides)
+            skips.append((h, offset))
+        for s in reversed(range(self.scales - 1)):
+            up = self.up[s](h)
+            offset = (2 * offset[0], 2 * offset[1])
+            skip, (r, c) = skips[s]
+            r, c = offset[0] - r, offset[1] - c
+            skip = skip[..., r : r + up.shape[-2], c : c + up.shape[-1]]
+            h, offset = run_trimmed(self.merge[s], torch.cat([skip, up], dim=1), offset, sides)
+        y: torch.Tensor = self.head(h)
+        if self.residual:
+            mid = self.in_frames // 2
+            r, c = offset
+            y = x[:, mid : mid + 1, r : r + y.shape[-2], c : c + y.shape[-1]] - y
+        return y, offset
 
 
 def unet_receptive_radius(scales: int, convs_per_block: int) -> int:
