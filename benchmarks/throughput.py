@@ -8,7 +8,8 @@
     compute and writing, pipelined), and the ratio (b)/(a); within (b), the share of its
     time spent in the network's calls (what reading, tiling, copying and writing leave to
     the network, measured in the same minutes, so this shared machine's drift cancels) and
-    the pixels the network computed per frame pixel (halo and extension);
+    the network's work per frame pixel (convolution multiply-adds against one pass over the
+    frame: what its calls spend on halo and extension, after the halo is trimmed);
 (d) with ``--detector-pixel-size A``: the seed's regime, a movie of 0.45 counts/px at A
     angstrom/px denoised by a model of the shipped grid (0.25 A/px, trained over 0.15-0.4):
     binned by area, denoised, enlarged back; throughput in input (detector) megapixels,
@@ -44,7 +45,7 @@ from temdenoise.config import DenoiseConfig
 from temdenoise.infer import describe_device, resolve_device
 from temdenoise.infer.device import cpu_has_native_bf16
 from temdenoise.infer.job import run_denoise
-from temdenoise.models import BFDnCNN, BFUNet
+from temdenoise.models import ARCHITECTURES, BFDnCNN, BFUNet
 from temdenoise.models.base import Denoiser
 from temdenoise.models.checkpoint import save_model
 from temdenoise.models.layers import fold_norms
@@ -154,42 +155,54 @@ def matmul_ceiling(device):
 
 
 class NetworkClock:
-    """Seconds and input pixels of every network call while it is entered (global hooks).
+    """Seconds and work of every network call while it is entered.
 
-    Timed inside the file-to-file run itself, so that the network's share of that run does
-    not depend on how fast this shared machine happens to be in another minute.
+    The denoiser calls a network through ``forward_trimmed`` (its halo trimmed as it goes),
+    which is timed here by wrapping it on every architecture; the work is the multiply-adds
+    of every convolution, counted by global hooks (``flops``, as :func:`flops_per_pixel`
+    counts them). Timed inside the file-to-file run itself, so that the network's share of
+    that run does not depend on how fast this shared machine happens to be in another minute.
     """
 
     def __init__(self, device):
-        self.device, self.seconds, self.pixels, self._start = device, 0.0, 0, 0.0
+        self.device, self.seconds, self.flops = device, 0.0, 0
 
     def __enter__(self):
-        hooks = torch.nn.modules.module
-        self._handles = [
-            hooks.register_module_forward_pre_hook(self._before),
-            hooks.register_module_forward_hook(self._after),
-        ]
+        self._saved = {}
+        for cls in {Denoiser, *ARCHITECTURES.values()}:
+            if "forward_trimmed" in vars(cls):
+                self._saved[cls] = vars(cls)["forward_trimmed"]
+                cls.forward_trimmed = self._timed(vars(cls)["forward_trimmed"])
+        self._handle = torch.nn.modules.module.register_module_forward_hook(self._count)
         return self
 
     def __exit__(self, *exc):
-        for handle in self._handles:
-            handle.remove()
+        self._handle.remove()
+        for cls, method in self._saved.items():
+            cls.forward_trimmed = method
 
     def _sync(self):
         if self.device.type == "cuda":
             torch.cuda.synchronize()
 
-    def _before(self, module, args):
-        if isinstance(module, Denoiser):
+    def _timed(self, method):
+        def timed(net, x, sides):
             self._sync()
-            self._start = time.perf_counter()
+            start = time.perf_counter()
+            result = method(net, x, sides)
+            self._sync()
+            self.seconds += time.perf_counter() - start
+            return result
 
-    def _after(self, module, args, output):
-        if isinstance(module, Denoiser):
-            self._sync()
-            self.seconds += time.perf_counter() - self._start
-            x = args[0]
-            self.pixels += x.shape[0] * x.shape[-2] * x.shape[-1]
+        return timed
+
+    def _count(self, module, args, output):
+        if isinstance(module, torch.nn.ConvTranspose2d):
+            k = module.kernel_size[0] * module.kernel_size[1] // module.groups
+            self.flops += 2 * args[0].numel() * module.out_channels * k
+        elif isinstance(module, torch.nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1] // module.groups
+            self.flops += 2 * output.numel() * module.in_channels * k
 
 
 def file_to_file(net, size, frames, device, workdir, precision, block_frames):
@@ -215,7 +228,8 @@ def file_to_file(net, size, frames, device, workdir, precision, block_frames):
     assert report.stats is not None
     whole = report.stats.frames * size * size / report.stats.seconds / 1e6
     share = clock.seconds / report.stats.seconds  # the network's share of the run
-    computed = clock.pixels / (report.stats.frames * size * size)  # halo and extension
+    # the network's work per frame pixel, against one pass over the frame: halo and extension
+    computed = clock.flops / (flops_per_pixel(net) * report.stats.frames * size * size)
     # after the first block: what a long movie runs at, its warm-up (the network's first call
     # on a new shape, the memory first mapped, the start of the job) left behind
     written = [(t, d) for t, d in marks if d > 0]
@@ -345,7 +359,7 @@ def main() -> None:
             results["bf16_matmul_tflops"] = peak
         print(
             f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6} "
-            f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'computed px':>11} "
+            f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'work/px':>11} "
             f"{'(a) TFLOP/s':>11} {'of ceiling':>10}"
         )
         for name in [] if args.skip_ab else args.networks:

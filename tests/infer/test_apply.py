@@ -81,7 +81,7 @@ def test_a_network_trimming_more_than_its_stated_radius_is_refused(dncnn):
 
 
 def test_halo_below_the_receptive_radius_is_refused(dncnn):
-    with pytest.raises(ValueError, match="smaller than the network's receptive radius of 20 px"):
+    with pytest.raises(ValueError, match="less than the 20 px the network needs"):
         denoise(np.zeros((8, 8)), dncnn, tile=4, halo=19)
 
 

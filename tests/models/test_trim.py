@@ -90,3 +90,20 @@ def test_even_crops_to_even_offsets_and_ends():
     h, offset = even(torch.zeros(1, 1, 11, 12), (3, 2))
     assert offset == (4, 2)
     assert tuple(h.shape[-2:]) == (10, 12)
+
+
+@pytest.mark.parametrize(("scales", "convs"), [(2, 1), (3, 2), (4, 2), (4, 3), (5, 1)])
+def test_the_unet_exact_margin_is_what_its_trimmed_pass_drops(scales, convs):
+    net = BFUNet(scales=scales, width=2, convs_per_block=convs).eval()
+    side = net.downsampling * (2 * net.exact_margin // net.downsampling + 3)
+    with torch.inference_mode():
+        y, offset = net.forward_trimmed(
+            torch.zeros(1, 1, side, side), Sides(True, True, True, True)
+        )
+    assert offset == (net.exact_margin, net.exact_margin)
+    assert tuple(y.shape[-2:]) == (side - 2 * net.exact_margin,) * 2
+    assert net.exact_margin <= net.receptive_radius
+
+
+def test_the_dncnn_exact_margin_is_its_depth():
+    assert BFDnCNN(depth=7, width=2).exact_margin == 7

@@ -53,10 +53,13 @@ def denoise(
 ) -> np.ndarray:
     """Denoise one frame or a stack of frames.
 
-    Frames are cut into tiles with a halo of at least the network's receptive radius,
-    at offsets aligned to its downsampling factor, and the tile cores are placed
-    into the output (no averaging of overlaps): the result equals one pass over the
-    whole frame to float32 round-off, whatever the tile size. Tiles of several frames
+    Frames are cut into tiles with a halo of at least the context the network needs
+    (:attr:`~temdenoise.models.base.Denoiser.exact_margin`), at offsets aligned to its
+    downsampling factor, and the tile cores are placed into the output (no averaging
+    of overlaps): the result equals one pass over the whole frame to float32 round-off,
+    whatever the tile size. On a window's sides that face another window the network
+    drops each layer's wrong border as it goes (``forward_trimmed``), so the halo costs
+    about half its pixels. Tiles of several frames
     are batched together. A network taking ``k`` frames is fed the ``k`` frames
     centred on each frame, reflected at the ends of the stack.
 
@@ -72,7 +75,8 @@ def denoise(
         picks the tile and batch (at most ``batch_size``) that fit ``memory_budget``
         and compute the fewest pixels: the whole frame when it fits, else equal tiles.
     halo : int, optional
-        Context on each side of a tile; default and minimum: the receptive radius.
+        Context on each side of a tile; default and minimum: the network's
+        ``exact_margin`` (its receptive reach from aligned windows).
     batch_size : int
         Tiles per network call (with ``tile=None``: at most this many).
     device : str or torch.device, optional
@@ -153,13 +157,14 @@ def denoise_windows(
         raise ValueError(f"windows must have shape (n, {network.in_frames}), got {windows.shape}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    radius = network.receptive_radius
+    margin = network.exact_margin
     if halo is None:
-        halo = radius
-    elif halo < radius:
+        halo = margin
+    elif halo < margin:
         raise ValueError(
-            f"halo of {halo} px is smaller than the network's receptive radius of {radius} px: "
-            "tiles would not match the whole-frame result"
+            f"halo of {halo} px is less than the {margin} px the network needs (its receptive "
+            "reach from windows aligned to its downsampling factor): tiles would not match "
+            "the whole-frame result"
         )
     dev = resolve_device(device)
     autocast = _autocast(dev, precision)

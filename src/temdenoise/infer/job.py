@@ -281,7 +281,7 @@ def _auto_tile(
     net = model.network
     return auto_tile_and_batch(
         binned_shape(shape, factor) if factor else shape,
-        halo=net.receptive_radius,
+        halo=net.exact_margin,
         multiple=net.downsampling,
         bytes_per_pixel=activation_bytes(net, precision),
         batch_size=batch_size,

@@ -10,7 +10,8 @@ first and last along an axis have one inexact side, so their cores are a halo lo
 the others', and the last is moved back to end at the edge. Each output pixel comes from
 exactly one window's core. The window size follows from ``tile``, the core of a window with
 context on both sides: ``tile`` plus one halo along an axis cut in two, plus two along an
-axis cut in three or more. When ``halo`` is at least the receptive radius, every output
+axis cut in three or more. When ``halo`` is at least the network's reach from an aligned
+window (``Denoiser.exact_margin``, at most its receptive radius), every output
 pixel sees exactly the context and the edges it would see in one pass over the whole
 extended frame, so tiled and whole-frame outputs agree to float32 round-off; and no pixel
 outside the frame is computed but the extension to the downsampling factor (a frame that
@@ -146,7 +147,7 @@ def plan_tiles(
         frame. None gives one tile covering the whole frame.
     halo : int
         Context on each side (>= 0), rounded up to a multiple of ``multiple``. It must
-        be at least the network's receptive radius for the tiling to be exact; the
+        be at least the network's ``exact_margin`` for the tiling to be exact; the
         caller checks that.
     multiple : int
         The network's downsampling factor (>= 1).

@@ -35,6 +35,16 @@ class Denoiser(nn.Module, ABC):
         """
 
     @property
+    def exact_margin(self) -> int:
+        """Context a window needs on a side facing another window for its output to be exact.
+
+        For windows at offsets aligned to :attr:`downsampling` (as tiling places them):
+        the pixels :meth:`forward_trimmed` drops on such a side. At most
+        :attr:`receptive_radius`, which is the reach from any offset.
+        """
+        return self.receptive_radius
+
+    @property
     @abstractmethod
     def downsampling(self) -> int:
         """Total downsampling factor of the network.

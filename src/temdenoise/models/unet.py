@@ -99,6 +99,10 @@ class BFUNet(Denoiser):
         return unet_receptive_radius(self.scales, self.convs_per_block)
 
     @property
+    def exact_margin(self) -> int:
+        return unet_exact_margin(self.scales, self.convs_per_block)
+
+    @property
     def activation_bytes_per_pixel(self) -> int:
         per_pixel = sum(5 * c / 4**s for s, c in enumerate(self.channels))
         return int(np.ceil(per_pixel * 4))
@@ -209,3 +213,20 @@ def unet_receptive_radius(scales: int, convs_per_block: int) -> int:
     centre = np.arange(n // 2 - n // 2 % period, n // 2 - n // 2 % period + period)
     reach = np.maximum(centre - lo[centre], hi[centre] - centre)
     return int(reach.max())
+
+
+def unet_exact_margin(scales: int, convs_per_block: int) -> int:
+    """Pixels :meth:`BFUNet.forward_trimmed` drops on an inner side of an aligned window.
+
+    Follows the first exact position on a side down and up the UNet: each 3x3 convolution
+    moves it in by one, pooling first rounds it up to even, then halves it; upsampling
+    doubles it. By symmetry the far side loses as many.
+    """
+    start = 0
+    for s in range(scales):
+        if s > 0:
+            start = (start + 1) // 2  # rounded up to even, then halved
+        start += convs_per_block
+    for _ in range(scales - 1):
+        start = 2 * start + convs_per_block
+    return start
