@@ -3,7 +3,8 @@
 (a) the ceiling: the network alone on frames already in memory, about a megapixel per call
     (frames larger than 1024^2 in 1024^2 pieces without halo), warmed up first; and what it
     achieves in TFLOP/s (its convolutions' multiply-adds per pixel, counted) against the
-    device's bf16 matrix ceiling, measured here on large square matrix products;
+    device's matrix ceiling, measured here on large square matrix products (bf16, or
+    fp32 on a CPU where bf16 is emulated);
 (b) `run_denoise` from an NPY movie on disk to a Zarr output (reading, tiling,
     compute and writing, pipelined), and the ratio (b)/(a); within (b), the share of its
     time spent in the network's calls (what reading, tiling, copying and writing leave to
@@ -131,15 +132,17 @@ def flops_per_pixel(net):
 
 
 def matmul_ceiling(device):
-    """TFLOP/s of bf16 square matrix products on ``device``.
+    """TFLOP/s of square matrix products on ``device``, and the dtype they ran in.
 
-    n = 8192 on a GPU, 2048 on a CPU with native bf16 and 512 on one without (where bf16
-    is emulated: one product of 1024^2 took 2.2 s on an AVX2-only CPU); products repeated
+    bf16, n = 8192 on a GPU and 2048 on a CPU with native bf16. On a CPU without it bf16 is
+    emulated (one product of 1024^2 took 2.2 s on an AVX2-only CPU) and ``--precision
+    auto`` runs fp32 there, so the ceiling is fp32 products of 2048^2. Products repeated
     until half a second has passed, after three to warm up.
     """
-    n = 8192 if device.type == "cuda" else 2048 if cpu_has_native_bf16() else 512
-    a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
-    b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
+    dtype = torch.bfloat16 if device.type == "cuda" or cpu_has_native_bf16() else torch.float32
+    n = 8192 if device.type == "cuda" else 2048
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
     with torch.inference_mode():
         for _ in range(3):
             a @ b
@@ -151,7 +154,7 @@ def matmul_ceiling(device):
             if device.type == "cuda":
                 torch.cuda.synchronize()
             repeats += 1
-    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e12
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e12, str(dtype).split(".")[-1]
 
 
 class NetworkClock:
@@ -353,10 +356,10 @@ def main() -> None:
             f"(a) network alone vs (b) file to file; {args.frames} frames of {args.size}^2, "
             f"{args.precision}"
         )
-        peak = None if args.skip_ab else matmul_ceiling(device)
-        if peak is not None:
-            print(f"bf16 matrix ceiling: {peak:.1f} TFLOP/s (square products)")
-            results["bf16_matmul_tflops"] = peak
+        if not args.skip_ab:
+            peak, dtype = matmul_ceiling(device)
+            print(f"{dtype} matrix ceiling: {peak:.2f} TFLOP/s (square products)")
+            results["matmul_tflops"], results["matmul_dtype"] = peak, dtype
         print(
             f"{'network':<12} {'(a) MP/s':>9} {'(b) MP/s':>9} {'b/a':>6} "
             f"{'(b) after block 1':>17} {'b/a':>6} {'net share of (b)':>16} {'work/px':>11} "
@@ -386,7 +389,7 @@ def main() -> None:
                     "network_share_of_file": share,
                     "computed_pixels_per_frame_pixel": computed,
                     "network_tflops": tflops,
-                    "share_of_bf16_matmul": tflops / peak,
+                    "share_of_matmul": tflops / peak,
                 }
             )
         if args.detector_pixel_size:
