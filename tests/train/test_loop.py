@@ -89,6 +89,19 @@ def test_an_averaged_run_ships_the_average_and_resumes_exactly(
         run_train(train_config(dataset, resumed, resume=True, average_decay=0.9))
 
 
+def test_warmup_ramps_the_rate_and_holds_the_schedule(dataset: Path, tmp_path: Path) -> None:
+    # lr_patience 0 would halve the rate at any validation that does not improve; none of
+    # the warm-up's validations may, and the rate climbs in equal steps to lr
+    config = train_config(
+        dataset, tmp_path / "w.safetensors", steps=6, val_every=1, lr=1e-3, lr_patience=0, warmup=4
+    )
+    result = run_train(config)
+    with result.log.open() as handle:
+        rates = [float(r["lr"]) for r in csv.DictReader(handle)]
+    assert rates[:4] == pytest.approx([2.5e-4, 5e-4, 7.5e-4, 1e-3])
+    assert rates[4] in (pytest.approx(1e-3), pytest.approx(5e-4))  # the schedule is back on
+
+
 def test_time_limit_stops_early_and_still_writes_the_model(dataset: Path, tmp_path: Path) -> None:
     output = tmp_path / "m.safetensors"
     result = run_train(train_config(dataset, output, steps=1000, time_limit=1e-6))

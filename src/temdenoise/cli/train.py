@@ -31,6 +31,7 @@ NAMES = (
     "batch_size",
     "patch_size",
     "lr",
+    "warmup",
     "average_decay",
     "freeze_norms",
     "seed",
@@ -83,6 +84,14 @@ def register(sub: Any) -> None:
         "--drift", type=float, default=None, help="multi-frame: px per frame, at most (default 1)"
     )
     add_optimizer(tr, steps=20000, batch_size=16, lr_help="Adam learning rate (default 1e-3)")
+    tr.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="ramp the learning rate up linearly over the first STEPS steps (default 0); "
+        "spares a trained --init the knock of a fresh optimizer's first steps",
+    )
     tr.add_argument(
         "--average-decay",
         type=float,

@@ -20,7 +20,9 @@ class TrainConfig(StageConfig):
     model file ``noise`` at its measured dose, or Poisson over ``dose_range`` (counts per
     pixel per frame, log-uniform; default 0.1-10: blind training). Adam at ``lr``; the
     rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
-    ``lr_patience`` validations. ``average_decay`` (e.g. 0.999; 0: off) keeps an
+    ``lr_patience`` validations; ``warmup`` steps first ramp it up linearly from ``lr /
+    warmup``, the schedule waiting for them (a fresh Adam's first full steps knock a
+    trained ``init`` back by about a thousand steps' progress). ``average_decay`` (e.g. 0.999; 0: off) keeps an
     exponential moving average of the weights, which validation scores and the model file
     holds. ``freeze_norms`` trains with the batch norms dividing by their running standard
     deviations, as at inference, which then stay as the init left them (only their gains
@@ -49,6 +51,7 @@ class TrainConfig(StageConfig):
     lr_factor: float = Field(default=0.5, gt=0, lt=1)
     lr_patience: int = Field(default=4, ge=0, description="validations without improvement")
     min_lr: float = Field(default=1e-5, ge=0)
+    warmup: int = Field(default=0, ge=0, description="steps of linear learning-rate warm-up")
     average_decay: float = Field(default=0.0, ge=0, lt=1, description="0: no averaging")
     freeze_norms: bool = Field(default=False, description="norms use their running statistics")
     val_every: int = Field(default=250, ge=1)
@@ -98,6 +101,8 @@ class TrainConfig(StageConfig):
             volatile.add("average_decay")
         if not self.freeze_norms:  # as runs before frozen norms existed record it
             volatile.add("freeze_norms")
+        if not self.warmup:  # as runs before the warm-up existed record it
+            volatile.add("warmup")
         if self.init_frames == "mean":  # as runs before the choice existed record it
             volatile.add("init_frames")
         return self.model_dump(mode="json", exclude=volatile)

@@ -200,6 +200,9 @@ def _train(
             if config.time_limit and time.monotonic() - session > 60 * config.time_limit:
                 stopped = True
                 break
+            if state.step < config.warmup:
+                for group in optimizer.param_groups:
+                    group["lr"] = config.lr * (state.step + 1) / config.warmup
             loss = train_step(
                 network, optimizer, sets, noise, doses, config, state.step, device, bf16
             )
@@ -213,7 +216,8 @@ def _train(
             recent.append(loss)
             metrics = None
             if state.step % config.val_every == 0 or state.step == config.steps:
-                metrics = _validate(network, validation, device, scheduler, state, average)
+                schedule = scheduler if state.step >= config.warmup else None
+                metrics = _validate(network, validation, device, schedule, state, average)
             if metrics is not None or state.step % LOG_EVERY == 0:
                 row = log_row(state, recent, optimizer, time.monotonic() - started, metrics)
                 state.rows.append(row)
@@ -262,7 +266,8 @@ def _validate(
     """Score the network (or its averaged weights), step the schedule, keep the best."""
     scored = network if average is None else average.averaged(network)
     metrics = validate(scored, validation, device)  # type: ignore[arg-type]
-    scheduler.step(metrics["psnr_count"])
+    if scheduler is not None:  # None: still warming up
+        scheduler.step(metrics["psnr_count"])
     if metrics["psnr_count"] > state.best_psnr:
         state.best_psnr = metrics["psnr_count"]
         state.best_step = state.step
