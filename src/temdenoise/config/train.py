@@ -16,26 +16,26 @@ class TrainConfig(StageConfig):
     Patches of ``patch_size`` px are cut from the ``train`` split of every dataset at a
     pixel size drawn log-uniformly from ``pixel_size_range`` (default: each dataset's own
     pixel size x 0.8-1.25), turned by up to ``rotation_max`` degrees, then flipped and
-    turned by multiples of 90 degrees. Noise is drawn fresh every step: from the noise
-    model file ``noise`` at its measured dose, or Poisson over ``dose_range`` (counts per
-    pixel per frame, log-uniform; default 0.1-10: blind training). Adam at ``lr``; the
-    rate is multiplied by ``lr_factor`` when the validation PSNR has not improved for
+    turned by multiples of 90 degrees. Noise is drawn fresh every step: from the noise model
+    file ``noise`` at its measured dose, or Poisson over ``dose_range`` (counts per pixel
+    per frame, log-uniform; default 0.5-60: blind training). Adam at ``lr``; the rate is
+    multiplied by ``lr_factor`` when the validation PSNR has not improved for
     ``lr_patience`` validations; ``warmup`` steps first ramp it up linearly from ``lr /
-    warmup``, the schedule waiting for them (a fresh Adam's first full steps knock a
-    trained ``init`` back by about a thousand steps' progress). ``average_decay`` (e.g. 0.999; 0: off) keeps an
-    exponential moving average of the weights, which validation scores and the model file
-    holds. ``freeze_norms`` trains with the batch norms dividing by their running standard
-    deviations, as at inference, which then stay as the init left them (only their gains
-    learn): the network trained is the network shipped, and no batch's statistics decide
-    the score (for continuing a trained model). Validation every ``val_every`` steps on the central
-    ``val_size`` px of up to ``val_images`` held-out (``test`` split) images at
-    ``val_doses``. A network taking several frames (``arch_params["in_frames"]``) learns
+    warmup``, the schedule waiting for them (a fresh Adam's first full steps knock a trained
+    ``init`` back by about a thousand steps' progress). ``average_decay`` (e.g. 0.999; 0:
+    off) keeps an exponential moving average of the weights, which validation scores and the
+    model file holds. ``freeze_norms`` trains with the batch norms dividing by their running
+    standard deviations, as at inference, which then stay as the init left them (only their
+    gains learn): the network trained is the network shipped, and no batch's statistics
+    decide the score (for continuing a trained model). Validation every ``val_every`` steps
+    on the central ``val_size`` px of up to ``val_images`` held-out (``test`` split) images
+    at ``val_doses``. A network taking several frames (``arch_params["in_frames"]``) learns
     from windows of patches drifting by up to ``drift`` px per frame. ``init`` starts from
     the weights of another model of the same architecture; a one-frame model seeds a
-    multi-frame one by spreading its first layer over the frames (at the start, the
-    network denoises the mean of the window). A checkpoint every ``checkpoint_every``
-    steps allows ``resume``; ``time_limit`` (minutes) stops early, and the model file
-    holds the weights of the best validation.
+    multi-frame one by spreading its first layer over the frames (at the start, the network
+    denoises the mean of the window). A checkpoint every ``checkpoint_every`` steps allows
+    ``resume``; ``time_limit`` (minutes) stops early, and the model file holds the weights
+    of the best validation.
     """
 
     data: tuple[Path, ...] = Field(min_length=1)
